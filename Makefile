@@ -1,0 +1,53 @@
+# The README's two commands are `make run` and `make test`; the rest are helpers.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+STAMP := $(VENV)/.installed
+RUN_PKGS := fonts-noto-cjk libharfbuzz-subset0
+TEST_PKGS := chromium poppler-utils
+
+.PHONY: run test setup system-deps test-system-deps venv db content demo lint bench clean
+
+run: setup
+	@$(FLASK) lms demo
+	@echo "服务地址：http://127.0.0.1:5000  （Ctrl+C 停止）"
+	@$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup test-system-deps
+	$(BIN)/ruff check lms tests bench wsgi.py migrations/env.py
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: system-deps venv db content
+
+# Installs what the certificates need when missing and running as root; otherwise says how.
+system-deps:
+	@bash scripts/system-deps.sh $(RUN_PKGS)
+
+test-system-deps:
+	@bash scripts/system-deps.sh $(TEST_PKGS)
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+db: venv
+	@mkdir -p instance
+	$(BIN)/alembic upgrade head
+
+content: db
+	$(FLASK) lms content sync
+
+demo: content
+	$(FLASK) lms demo
+
+lint: venv
+	$(BIN)/ruff check lms tests bench wsgi.py migrations/env.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,90 @@
+"""党员在线学习平台 — the application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from lms import clock, db
+from lms.config import PROJECT_ROOT, load_config
+from lms.extensions import csrf, limiter, login_manager
+
+log = logging.getLogger("lms")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    instance_path = Path((config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.config.from_mapping(load_config(instance_path, config))
+    clock.set_zone(app.config["TIMEZONE"])
+
+    db.init_app(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+
+    from lms.auth import bp as auth_bp
+    from lms.content import bp as content_bp
+    from lms.orgs import bp as orgs_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(content_bp)
+    app.register_blueprint(orgs_bp)
+
+    from lms.cli import register_cli
+
+    register_cli(app)
+    _register_template_helpers(app)
+    _register_error_pages(app)
+    _register_security_headers(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from lms import formatting
+
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
+
+
+def _register_error_pages(app: Flask) -> None:
+    messages = {
+        400: ("请求有误", "提交的内容无法处理，请返回后重试。"),
+        403: ("没有权限", "您没有访问此页面的权限。如有疑问，请联系本支部书记或管理员。"),
+        404: ("页面不存在", "您要找的页面不存在，或者不在您的查看范围内。"),
+        405: ("请求方式不支持", "该页面不支持这种请求方式。"),
+        429: ("操作过于频繁", "尝试次数过多，请稍后再试。"),
+        500: ("服务器出错了", "系统暂时出现问题，我们已记录。请稍后再试。"),
+    }
+
+    def render(code: int):
+        title, text = messages[code]
+        return render_template("errors/error.html", code=code, title=title, text=text), code
+
+    for code in messages:
+        app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        title, text = "页面已过期", "表单已失效或来源不明，请刷新页面后重新提交。"
+        return render_template("errors/error.html", code=400, title=title, text=text), 400
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms import clock
+from lms.auth.models import ROLES, User
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+MEMBER_NO_RE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
+
+
+class PasswordError(ValueError):
+    pass
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 8:
+        raise PasswordError("密码至少需要 8 位。")
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
+        raise PasswordError("密码需同时包含字母和数字。")
+
+
+def find_by_login(*, session: Session, login: str) -> User | None:
+    login = (login or "").strip()
+    if not login:
+        return None
+    return session.exec(select(User).where(sa.or_(User.member_no == login, User.phone == login))).first()
+
+
+def authenticate(*, session: Session, login: str, password: str) -> User | None:
+    """The user if the login and password match and the account is active; None otherwise.
+
+    The password is hashed even for unknown logins, so timing does not tell which it was.
+    """
+    user = find_by_login(session=session, login=login)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = clock.now()
+    session.add(user)
+    return user
+
+
+def create_user(
+    *,
+    session: Session,
+    name: str,
+    org_id: int,
+    password: str,
+    role: str = "member",
+    member_no: str | None = None,
+    phone: str | None = None,
+    must_change_password: bool = True,
+) -> User:
+    if role not in ROLES:
+        raise ValueError(f"未知角色：{role}")
+    if not member_no and not phone:
+        raise ValueError("党员编号和手机号至少填写一项。")
+    user = User(
+        name=name.strip(),
+        org_id=org_id,
+        role=role,
+        member_no=member_no or None,
+        phone=phone or None,
+        password_hash=generate_password_hash(password),
+        must_change_password=must_change_password,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(*, session: Session, user: User, password: str, must_change: bool = False) -> None:
+    user.password_hash = generate_password_hash(password)
+    user.must_change_password = must_change
+    user.session_version = (user.session_version or 1) + 1
+    session.add(user)
+    session.flush()
+
+
+def change_password(*, session: Session, user: User, old: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, old or ""):
+        raise PasswordError("原密码不正确。")
+    if old == new:
+        raise PasswordError("新密码不能与原密码相同。")
+    check_password_strength(new)
+    set_password(session=session, user=user, password=new, must_change=False)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.auth import bp, services
+from lms.auth.forms import ChangePasswordForm, LoginForm
+from lms.auth.models import User
+from lms.db import get_session
+from lms.extensions import limiter, login_manager
+
+FAILED_LOGIN = "账号或密码不正确。"
+
+
+@login_manager.user_loader
+def load_user(ident: str) -> User | None:
+    try:
+        uid, version = (int(x) for x in ident.split(":", 1))
+    except ValueError:
+        return None
+    user = get_session().get(User, uid)
+    if user is None or user.session_version != version or not user.active:
+        return None
+    return user
+
+
+def _account_key() -> str:
+    return "login:" + (request.form.get("login") or "").strip().lower()
+
+
+def _login_failed(response) -> bool:
+    # A failed login re-renders the form (200); success redirects.
+    return response.status_code == 200
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("content.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"], deduct_when=_login_failed
+)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_login_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("content.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = services.authenticate(session=session, login=form.login.data, password=form.password.data)
+        if user is not None:
+            session.commit()
+            login_user(user, remember=form.remember.data)
+            if user.must_change_password:
+                flash("这是首次登录或密码已被重置，请先设置新密码。", "info")
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(request.args.get("next")))
+        flash(FAILED_LOGIN, "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            services.change_password(session=session, user=current_user, old=form.old_password.data, new=form.new_password.data)
+        except services.PasswordError as exc:
+            form.new_password.errors = [*form.new_password.errors, str(exc)]
+        else:
+            session.commit()
+            login_user(current_user)  # the session version changed; keep this device signed in
+            flash("密码已修改。", "success")
+            return redirect(url_for("content.dashboard"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.before_app_request
+def force_password_change():
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in {"auth.change_password", "auth.logout", "static"}
+    ):
+        return redirect(url_for("auth.change_password"))
+    return None

@@ -1,0 +1,26 @@
+"""The `flask lms …` command group; each slice mounts its own sub-commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+lms_group = AppGroup("lms", help="党员在线学习平台的管理命令。")
+
+
+def register_cli(app: Flask) -> None:
+    from lms import demo
+    from lms.auth.cli import create_admin
+    from lms.content.cli import content_group
+
+    if "lms" not in app.cli.commands:
+        lms_group.add_command(create_admin)
+        lms_group.add_command(content_group)
+        lms_group.add_command(demo.demo_command)
+        app.cli.add_command(lms_group)
+
+
+def fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    raise SystemExit(1)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from lms import clock
+from lms.content import bp, services
+from lms.content.render import render_markdown
+from lms.db import get_session, writes
+
+
+@bp.route("/")
+@login_required
+def dashboard():
+    session = get_session()
+    courses = services.active_courses(session=session)
+    progress = services.progress_for(session=session, user_id=current_user.id, courses=courses)
+    resume = services.last_visited(session=session, user_id=current_user.id)
+    return render_template("content/dashboard.html", progress=progress, resume=resume)
+
+
+@bp.route("/courses/<slug>")
+@login_required
+def course(slug: str):
+    session = get_session()
+    course = services.get_course(session=session, slug=slug)
+    (progress,) = services.progress_for(session=session, user_id=current_user.id, courses=[course])
+    intro = render_markdown(course.body_md)
+    return render_template("content/course.html", course=course, progress=progress, intro=intro)
+
+
+@bp.route("/courses/<slug>/<lesson_slug>")
+@login_required
+@writes
+def lesson(slug: str, lesson_slug: str):
+    session = get_session()
+    course = services.get_course(session=session, slug=slug)
+    lesson = services.get_lesson(session=session, course=course, slug=lesson_slug)
+    siblings = services.course_lessons(session=session, course_ids=[course.id])[course.id]
+    idx = next(i for i, s in enumerate(siblings) if s.id == lesson.id)
+    prev_lesson = siblings[idx - 1] if idx > 0 else None
+    next_lesson = siblings[idx + 1] if idx + 1 < len(siblings) else None
+    services.record_visit(session=session, user_id=current_user.id, lesson_id=lesson.id, at=clock.now())
+    session.commit()
+    rendered = render_markdown(lesson.body_md)
+    return render_template(
+        "content/lesson.html",
+        course=course,
+        lesson=lesson,
+        rendered=rendered,
+        prev_lesson=prev_lesson,
+        next_lesson=next_lesson,
+        position=idx + 1,
+        count=len(siblings),
+    )

@@ -1,0 +1,103 @@
+"""Organisation tree and access scope — the one place that decides who sees whom.
+
+A secretary sees their organisation's subtree, an admin theirs, a member only themself.
+Scope is applied as a query filter, so a forgotten check returns nothing, and a record
+outside it is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from werkzeug.exceptions import NotFound
+
+from lms.auth.models import User
+from lms.orgs.models import ORG_KINDS, Organization
+
+
+def create_org(*, session: Session, name: str, kind: str, parent: Organization | None = None) -> Organization:
+    if kind not in ORG_KINDS:
+        raise ValueError(f"未知的组织类型：{kind}")
+    if parent is not None and parent.is_branch:
+        raise ValueError("党支部下不能再设下级组织")
+    org = Organization(name=name, kind=kind, parent_id=parent.id if parent else None)
+    session.add(org)
+    session.flush()
+    org.path = f"{parent.path if parent else '/'}{org.id}/"
+    session.flush()
+    return org
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see. `path` is the subtree root for managers, None for members."""
+
+    user_id: int
+    role: str
+    path: str | None
+
+    @property
+    def is_manager(self) -> bool:
+        return self.path is not None
+
+    def org_filter(self):
+        """Filter on Organization rows in scope (members see only their own branch's row)."""
+        if self.path is None:
+            return Organization.id == sa.select(User.org_id).where(User.id == self.user_id).scalar_subquery()
+        return Organization.path.startswith(self.path, autoescape=True)
+
+    def user_filter(self):
+        """Filter on User rows in scope; needs Organization joined for managers."""
+        if self.path is None:
+            return User.id == self.user_id
+        return User.org_id.in_(sa.select(Organization.id).where(self.org_filter()))
+
+
+def scope_for(*, session: Session, user: User) -> Scope:
+    if user.role in ("secretary", "admin"):
+        org = session.get(Organization, user.org_id)
+        return Scope(user_id=user.id, role=user.role, path=org.path if org else "/__none__/")
+    return Scope(user_id=user.id, role=user.role, path=None)
+
+
+def orgs_in_scope(*, session: Session, scope: Scope) -> list[Organization]:
+    return list(session.exec(select(Organization).where(scope.org_filter()).order_by(Organization.path)))
+
+
+def get_org(*, session: Session, scope: Scope, org_id: int) -> Organization:
+    org = session.exec(select(Organization).where(Organization.id == org_id, scope.org_filter())).first()
+    if org is None:
+        raise NotFound()
+    return org
+
+
+def get_member(*, session: Session, scope: Scope, user_id: int) -> User:
+    user = session.exec(select(User).where(User.id == user_id, scope.user_filter())).first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def members_in_scope(*, session: Session, scope: Scope, org_id: int | None = None, q: str | None = None):
+    stmt = select(User).where(scope.user_filter())
+    if org_id is not None:
+        sub = get_org(session=session, scope=scope, org_id=org_id)
+        stmt = stmt.where(
+            User.org_id.in_(sa.select(Organization.id).where(Organization.path.startswith(sub.path, autoescape=True)))
+        )
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(sa.or_(User.name.like(like), User.member_no.like(like), User.phone.like(like)))
+    return list(session.exec(stmt.order_by(User.org_id, User.name)))
+
+
+def branch_counts(*, session: Session, scope: Scope) -> dict[int, int]:
+    """Active members per organisation in scope, in one grouped query."""
+    rows = session.exec(
+        select(User.org_id, sa.func.count(User.id))
+        .where(scope.user_filter(), User.active.is_(True))
+        .group_by(User.org_id)
+    )
+    return {org_id: n for org_id, n in rows}
