@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ log = logging.getLogger("lms")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    instance_path = Path((config or {}).get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    instance_path = Path(
+        (config or {}).get("INSTANCE_PATH") or os.environ.get("LMS_INSTANCE_PATH") or PROJECT_ROOT / "instance"
+    )
     app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
     app.config.from_mapping(load_config(instance_path, config))
     clock.set_zone(app.config["TIMEZONE"])
