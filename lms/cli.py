@@ -13,11 +13,14 @@ def register_cli(app: Flask) -> None:
     from lms import demo
     from lms.auth.cli import create_admin
     from lms.content.cli import content_group
+    from lms.ops.cli import backup_command, restore_command
 
     if "lms" not in app.cli.commands:
         lms_group.add_command(create_admin)
         lms_group.add_command(content_group)
         lms_group.add_command(demo.demo_command)
+        lms_group.add_command(backup_command)
+        lms_group.add_command(restore_command)
         app.cli.add_command(lms_group)
 
 
