@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "ANNUAL_REQUIRED_HOURS": 32,
     "CONTENT_DIR": None,  # default: <project>/content
     "SECURE_COOKIES": False,
+    "PROXY_COUNT": 0,  # reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 5 minutes",
     "LOGIN_LIMIT_PER_IP": "30 per 5 minutes",
     "RATELIMIT_ENABLED": True,

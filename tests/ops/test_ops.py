@@ -52,3 +52,19 @@ def test_postgres_backup_with_pg_dump(app, runner, tmp_path):
     out = runner.invoke(args=["lms", "backup", "-o", str(target)])
     assert out.exit_code == 0, out.output
     assert target.read_bytes()[:5] == b"PGDMP"
+
+
+def test_proxy_headers_trusted_only_when_configured(app_config):
+    from flask import request
+
+    from lms import create_app
+
+    for count, expected in ((0, "127.0.0.1"), (1, "203.0.113.9")):
+        app = create_app({**app_config, "PROXY_COUNT": count})
+
+        @app.route("/ip")
+        def ip():
+            return request.remote_addr
+
+        resp = app.test_client().get("/ip", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert resp.get_data(as_text=True) == expected
