@@ -163,6 +163,7 @@ def test_retakes_prefer_unseen_questions_attempts_are_limited_and_answers_reveal
 
 def test_passing_the_exam_completes_the_course(client, member, db):
     pass_all_lessons(db, member.id)
+    assert "参加结业考试" in client.get("/").get_data(as_text=True)
     clock.advance(days=1)
     attempt_id = _exam_id(start_exam(client))
     data = form_for(db, attempt_id, right=16)  # 80 %
