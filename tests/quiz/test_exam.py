@@ -150,6 +150,7 @@ def test_retakes_prefer_unseen_questions_attempts_are_limited_and_answers_reveal
             # Attempts left and not passed: no correct answers or 解析 yet.
             assert "正确答案和解析将在您通过结业考试或用完全部 3 次考试机会后公布" in review
             assert first.explanation not in review and "<dt>正确答案</dt>" not in review
+            assert f"再考一次（剩余 {course.exam_max_attempts - n - 1} 次）" in review
         else:
             assert first.explanation in review and "<dt>正确答案</dt>" in review
     page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
