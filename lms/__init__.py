@@ -41,11 +41,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.content import bp as content_bp
     from lms.ops import bp as ops_bp
     from lms.orgs import bp as orgs_bp
+    from lms.quiz import bp as quiz_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(orgs_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(quiz_bp)
 
     from lms.cli import register_cli
 

@@ -4,3 +4,4 @@ from lms.auth.models import User  # noqa: F401
 from lms.content.models import Course, Lesson, LessonVisit, Question  # noqa: F401
 from lms.db import metadata  # noqa: F401
 from lms.orgs.models import Organization  # noqa: F401
+from lms.quiz.models import Attempt, AttemptQuestion  # noqa: F401

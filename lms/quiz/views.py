@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from lms import clock
+from lms.content import services as content
+from lms.content.models import Course, Lesson
+from lms.content.render import section_anchor
+from lms.db import get_session, writes
+from lms.orgs.services import scope_for
+from lms.quiz import bp, services, stats
+from lms.quiz.models import Attempt
+
+
+def _attempt_url(attempt: Attempt) -> str:
+    return url_for("quiz.attempt", attempt_id=attempt.id)
+
+
+def _context(session, attempt: Attempt):
+    course = session.get(Course, attempt.course_id)
+    lesson = session.get(Lesson, attempt.lesson_id) if attempt.lesson_id else None
+    return course, lesson
+
+
+def _form_answers() -> dict[int, list[str]]:
+    """{question id: [values]} from fields named q_<question id>; anything else named q_… is refused."""
+    answers: dict[int, list[str]] = {}
+    for key in request.form:
+        if not key.startswith("q_"):
+            continue
+        raw = key[2:]
+        if not raw.isdigit():
+            raise services.QuizError("提交的题目不属于本次答题，请刷新页面后重新作答。")
+        answers[int(raw)] = request.form.getlist(key)
+    return answers
+
+
+# --- starting --------------------------------------------------------------------------------
+
+
+@bp.route("/lesson/<slug>/<lesson_slug>/start", methods=["POST"])
+@login_required
+def start_lesson(slug: str, lesson_slug: str):
+    session = get_session()
+    course = content.get_course(session=session, slug=slug)
+    lesson = content.get_lesson(session=session, course=course, slug=lesson_slug)
+    try:
+        attempt = services.start_lesson_attempt(
+            session=session, user_id=current_user.id, lesson=lesson, course=course, now=clock.now()
+        )
+        session.commit()
+    except services.QuizError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("content.lesson", slug=slug, lesson_slug=lesson_slug))
+    except IntegrityError:  # a concurrent start by the same member: use the attempt it made
+        session.rollback()
+        return redirect(url_for("content.lesson", slug=slug, lesson_slug=lesson_slug))
+    return redirect(_attempt_url(attempt))
+
+
+@bp.route("/exam/<slug>/start", methods=["POST"])
+@login_required
+def start_exam(slug: str):
+    session = get_session()
+    course = content.get_course(session=session, slug=slug)
+    try:
+        attempt = services.start_exam_attempt(session=session, user_id=current_user.id, course=course, now=clock.now())
+        session.commit()
+    except services.QuizError as exc:
+        # Only a legitimate change can be pending here: grading an attempt whose time ran out.
+        session.commit()
+        flash(exc.message, "error")
+        return redirect(url_for("content.course", slug=slug) + "#exam")
+    except IntegrityError:
+        session.rollback()
+        flash("考试已经开始，请勿重复点击。", "info")
+        return redirect(url_for("content.course", slug=slug) + "#exam")
+    return redirect(_attempt_url(attempt))
+
+
+# --- taking and reviewing -------------------------------------------------------------------
+
+
+def _render_attempt(session, attempt: Attempt, *, typed: dict[int, list[str]] | None = None,
+                    error: str | None = None, status: int = 200):
+    course, lesson = _context(session, attempt)
+    items = services.attempt_items(session=session, attempt=attempt)
+    now = clock.now()
+    remaining = int((attempt.deadline_at - now).total_seconds()) if attempt.deadline_at else None
+    selected = {
+        i.question.id: set(typed[i.question.id]) if typed and i.question.id in typed else i.saved_values()
+        for i in items
+    }
+    return render_template(
+        "quiz/attempt.html", attempt=attempt, course=course, lesson=lesson, items=items, selected=selected,
+        remaining=max(0, remaining) if remaining is not None else None, error=error,
+    ), status
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+@writes
+def attempt(attempt_id: int):
+    session = get_session()
+    attempt = services.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id)
+    if services.close_if_expired(session=session, attempt=attempt, now=clock.now()):
+        session.commit()
+        flash("考试时间已到，试卷已按截止前保存的答案评分。", "info")
+    if attempt.submitted_at is None:
+        return _render_attempt(session, attempt)
+    return _render_review(session, attempt)
+
+
+def _render_review(session, attempt: Attempt):
+    course, lesson = _context(session, attempt)
+    items = services.attempt_items(session=session, attempt=attempt)
+    if attempt.kind == "exam":
+        summary = services.exam_summary(session=session, user_id=current_user.id, course=course, now=clock.now())
+        reveal = summary.reveal
+    else:
+        summary = services.lesson_summary(session=session, user_id=current_user.id, lesson=lesson, course=course)
+        reveal = True
+    lessons = {}
+    if reveal:
+        ids = {i.question.lesson_id for i in items}
+        lessons = {le.id: le for le in content.course_lessons(session=session, course_ids=[course.id])[course.id]
+                   if le.id in ids}
+
+    def section_url(item):
+        le = lessons.get(item.question.lesson_id)
+        if le is None:
+            return None
+        return url_for("content.lesson", slug=course.slug, lesson_slug=le.slug) + "#" + section_anchor(item.question.section)
+
+    return render_template(
+        "quiz/review.html", attempt=attempt, course=course, lesson=lesson, items=items, reveal=reveal,
+        summary=summary, section_url=section_url, lessons=lessons,
+    )
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id: int):
+    session = get_session()
+    attempt = services.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id, lock=True)
+    now = clock.now()
+    if services.close_if_expired(session=session, attempt=attempt, now=now):
+        session.commit()
+        flash("考试时间已到，截止后提交的答案不予接受；试卷已按截止前保存的答案评分。", "error")
+        return redirect(_attempt_url(attempt))
+    typed = None
+    try:
+        typed = _form_answers()
+        services.submit(session=session, attempt=attempt, answers=typed, now=now)
+    except services.QuizError as exc:
+        if isinstance(exc, services.Incomplete) and exc.saved:
+            session.commit()  # an exam keeps the answers that were given (no-JS fallback)
+        else:
+            session.rollback()
+        if exc.status == 409:  # already submitted
+            flash(exc.message, "error")
+            return redirect(_attempt_url(attempt))
+        attempt = services.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id)
+        return _render_attempt(session, attempt, typed=typed, error=exc.message, status=400)
+    session.commit()
+    if attempt.passed:
+        flash(f"已交卷：得分 {attempt.score} 分，通过！", "success")
+    else:
+        flash(f"已交卷：得分 {attempt.score} 分，未达到 {attempt.pass_score} 分的合格线。", "error")
+    return redirect(_attempt_url(attempt))
+
+
+@bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
+@login_required
+def save_answer(attempt_id: int):
+    """Save one answer (exam.js posts every change). JSON in, JSON out."""
+    session = get_session()
+    attempt = services.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id, lock=True)
+    now = clock.now()
+    if services.close_if_expired(session=session, attempt=attempt, now=now):
+        session.commit()
+        return jsonify(ok=False, expired=True, message="考试时间已到，该答案未被保存；试卷已按截止前保存的答案评分。"), 409
+    raw = request.form.get("question", "")
+    try:
+        if not raw.isdigit():
+            raise services.QuizError("该题不属于本次答题，请刷新页面后重新作答。")
+        item = services.save_answer(
+            session=session, attempt=attempt, question_id=int(raw), values=request.form.getlist("value"), now=now
+        )
+    except services.QuizError as exc:
+        session.rollback()
+        return jsonify(ok=False, message=exc.message), exc.status
+    session.commit()
+    return jsonify(ok=True, message=f"第 {item.number} 题已保存", saved_at=clock.local_now().strftime("%H:%M:%S"))
+
+
+# --- cards on the content pages ---------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _quiz_helpers():
+    def lesson_card(course: Course, lesson: Lesson):
+        return services.lesson_summary(session=get_session(), user_id=current_user.id, lesson=lesson, course=course)
+
+    def exam_card(course: Course):
+        return services.exam_summary(session=get_session(), user_id=current_user.id, course=course, now=clock.now())
+
+    def course_completed_at(course_id: int):
+        if "_quiz_completed" not in g:
+            g._quiz_completed = services.completed_courses(session=get_session(), user_id=current_user.id)
+        return g._quiz_completed.get(course_id)
+
+    return {"quiz_lesson_card": lesson_card, "quiz_exam_card": exam_card, "quiz_course_completed_at": course_completed_at}
+
+
+# --- statistics for secretaries and admins -----------------------------------------------------
+
+
+def _manager_scope(session):
+    if not current_user.is_manager:
+        abort(403)
+    return scope_for(session=session, user=current_user)
+
+
+@bp.route("/stats")
+@login_required
+def stats_index():
+    session = get_session()
+    _manager_scope(session)
+    return render_template("quiz/stats_index.html", courses=content.active_courses(session=session))
+
+
+@bp.route("/stats/<slug>")
+@login_required
+def stats_course(slug: str):
+    session = get_session()
+    scope = _manager_scope(session)
+    course = content.get_course(session=session, slug=slug)
+    questions = stats.question_stats(session=session, scope=scope, course=course)
+    members = stats.member_stats(session=session, scope=scope, course=course)
+    lesson_count = len(services.required_lessons(session=session, course_id=course.id))
+    return render_template(
+        "quiz/stats_course.html", course=course, questions=questions, members=members, lesson_count=lesson_count
+    )

@@ -1,0 +1,99 @@
+"""Helpers for the quiz tests: find content, start attempts over HTTP, build right or wrong answers."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from lms.content.models import Course, Lesson
+from lms.quiz import services
+from lms.quiz.grading import display_values
+from lms.quiz.models import Attempt
+from tests.conftest import csrf_token
+
+COURSE = "cadre-selection-regulations"
+LESSON = "good-cadre-standard"
+
+
+def course_and_lessons(db, slug: str = COURSE) -> tuple[Course, list[Lesson]]:
+    with db() as s:
+        course = s.exec(select(Course).where(Course.slug == slug)).one()
+        lessons = list(s.exec(select(Lesson).where(Lesson.course_id == course.id).order_by(Lesson.order)))
+        return course, lessons
+
+
+def right_values(item) -> list[str]:
+    q = item.question
+    if q.type == "blank":
+        return [q.answer[0]]
+    return sorted(display_values(q.type, item.aq.option_order, q.answer))
+
+
+def wrong_values(item) -> list[str]:
+    q = item.question
+    if q.type == "blank":
+        return ["不知道"]
+    if q.type == "judge":
+        return ["false" if q.answer[0] else "true"]
+    right = display_values(q.type, item.aq.option_order, q.answer)
+    others = [str(i) for i in range(len(q.options)) if str(i) not in right]
+    return [others[0]]
+
+
+def items_of(db, attempt_id: int):
+    with db() as s:
+        attempt = s.get(Attempt, attempt_id)
+        return services.attempt_items(session=s, attempt=attempt)
+
+
+def form_for(db, attempt_id: int, right: int | None = None) -> dict:
+    """Form data answering the first `right` questions correctly (all when None), the rest wrongly."""
+    data: dict[str, list[str]] = {}
+    for n, item in enumerate(items_of(db, attempt_id)):
+        good = right is None or n < right
+        data[f"q_{item.question.id}"] = right_values(item) if good else wrong_values(item)
+    return data
+
+
+def start_lesson(client, course: str = COURSE, lesson: str = LESSON) -> int:
+    token = csrf_token(client, f"/courses/{course}/{lesson}")
+    resp = client.post(f"/quiz/lesson/{course}/{lesson}/start", data={"csrf_token": token})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    m = re.search(r"/quiz/attempts/(\d+)$", resp.headers["Location"])
+    assert m, resp.headers["Location"]
+    return int(m.group(1))
+
+
+def start_exam(client, course: str = COURSE):
+    token = csrf_token(client, f"/courses/{course}")
+    return client.post(f"/quiz/exam/{course}/start", data={"csrf_token": token})
+
+
+def submit(client, attempt_id: int, data: dict, follow: bool = False):
+    token = csrf_token(client, f"/quiz/attempts/{attempt_id}")
+    return client.post(f"/quiz/attempts/{attempt_id}/submit", data={**data, "csrf_token": token},
+                       follow_redirects=follow)
+
+
+def save(client, attempt_id: int, question_id, values: list[str], token: str):
+    return client.post(
+        f"/quiz/attempts/{attempt_id}/answer",
+        data={"question": str(question_id), "value": values},
+        headers={"X-CSRFToken": token},
+    )
+
+
+def pass_all_lessons(db, user_id: int, slug: str = COURSE, now=None) -> None:
+    """Pass every lesson quiz of a course through the services (fast setup for exam tests)."""
+    from lms import clock
+
+    course, lessons = course_and_lessons(db, slug)
+    for lesson in lessons:
+        with db() as s:
+            attempt = services.start_lesson_attempt(
+                session=s, user_id=user_id, lesson=lesson, course=course, now=now or clock.now()
+            )
+            items = services.attempt_items(session=s, attempt=attempt)
+            answers = {i.question.id: right_values(i) for i in items}
+            services.submit(session=s, attempt=attempt, answers=answers, now=now or clock.now())
