@@ -30,12 +30,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from lms.auth import bp as auth_bp
+    from lms.certificates import init_app as init_certificates
     from lms.content import bp as content_bp
     from lms.orgs import bp as orgs_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(orgs_bp)
+    init_certificates(app)  # blueprint + HarfBuzz check
 
     from lms.cli import register_cli
 
