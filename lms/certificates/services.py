@@ -19,7 +19,7 @@ from lms import clock
 from lms.auth.models import User
 from lms.certificates import codes, render
 from lms.certificates.eligibility import Entitlement, entitlement_for, subject_key
-from lms.certificates.models import BatchJob, Certificate, SerialCounter
+from lms.certificates.models import Certificate, SerialCounter
 from lms.formatting import hours as hours_text
 from lms.orgs.models import Organization
 from lms.orgs.services import Scope
