@@ -111,3 +111,31 @@ def test_serials_are_unique_per_issuer_and_year(app, db, make_org, make_user, tr
     assert serials[outsider.id] == ("另一党委", "2026-0001")
     assert serials[tree["m1b"].id] == ("测试党委", "2026-0003")
     assert next_year == "2027-0001"
+
+
+def test_serials_stay_unique_when_issuers_race(app, tree):
+    """Four threads allocating at once (each its own transaction) never share a number."""
+    import threading
+
+    from lms.certificates.services import allocate_serial
+    from lms.db import cli_session
+
+    got: list[int] = []
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            with app.app_context():
+                for _ in range(10):
+                    with cli_session() as s:
+                        got.append(allocate_serial(session=s, issuer_org_id=tree["committee"].id, year=2026))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert sorted(got) == list(range(1, 41))
