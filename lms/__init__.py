@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     from lms.auth import bp as auth_bp
+    from lms.certificates import init_app as init_certificates
     from lms.content import bp as content_bp
     from lms.ops import bp as ops_bp
     from lms.orgs import bp as orgs_bp
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(orgs_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(quiz_bp)
+    init_certificates(app)  # blueprint + HarfBuzz check
 
     from lms.cli import register_cli
 

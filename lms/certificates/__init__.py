@@ -1,0 +1,14 @@
+from flask import Blueprint, Flask
+
+bp = Blueprint("certificates", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and check for HarfBuzz subsetting (loud warning when missing)."""
+    from lms.certificates.render import check_harfbuzz
+
+    app.register_blueprint(bp)
+    check_harfbuzz(app)
+
+
+from lms.certificates import views  # noqa: E402,F401

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        "撤销原因",
+        validators=[DataRequired("请填写撤销原因。"), Length(max=500, message="撤销原因不能超过 500 字。")],
+    )
+
+
+class VerifyForm(FlaskForm):
+    class Meta:
+        csrf = False  # a public GET form
+
+    code = StringField("验证码", validators=[DataRequired("请输入证书上的验证码。")])

@@ -1,0 +1,265 @@
+"""Issuing, looking up, verifying and revoking certificates; batch print runs."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from werkzeug.exceptions import NotFound
+
+from lms import clock
+from lms.auth.models import User
+from lms.certificates import codes, render
+from lms.certificates.eligibility import Entitlement, entitlement_for, subject_key
+from lms.certificates.models import Certificate, SerialCounter
+from lms.formatting import hours as hours_text
+from lms.orgs.models import Organization
+from lms.orgs.services import Scope
+
+log = logging.getLogger("lms.certificates")
+
+
+class CertificateError(ValueError):
+    """A refusal with a message for the user (in Chinese)."""
+
+
+# --- issuing ----------------------------------------------------------------------------------
+
+
+def issuer_for(*, session: Session, org: Organization) -> Organization:
+    """The issuing organisation: the 党委 at the top of the holder's tree."""
+    root_id = int(org.path.strip("/").split("/")[0]) if org.path.strip("/") else org.id
+    return session.get(Organization, root_id) or org
+
+
+def allocate_serial(*, session: Session, issuer_org_id: int, year: int) -> int:
+    bump = (
+        sa.update(SerialCounter)
+        .where(SerialCounter.issuer_org_id == issuer_org_id, SerialCounter.year == year)
+        .values(last=SerialCounter.last + 1)
+        .returning(SerialCounter.last)
+    )
+    for _ in range(3):
+        n = session.connection().execute(bump).scalar()
+        if n is not None:
+            return n
+        try:
+            with session.begin_nested():
+                session.connection().execute(
+                    sa.insert(SerialCounter).values(issuer_org_id=issuer_org_id, year=year, last=1)
+                )
+            return 1
+        except IntegrityError:  # someone else inserted the year's row first: bump it
+            continue
+    raise RuntimeError("could not allocate a certificate serial number")
+
+
+def _new_code(session: Session) -> str:
+    while True:
+        code = codes.new_code()
+        if session.exec(select(Certificate.id).where(Certificate.code_digest == codes.digest(code))).first() is None:
+            return code
+
+
+def page_for(cert: Certificate) -> render.Page:
+    return render.Page(
+        kind=cert.kind,
+        holder_name=cert.holder_name,
+        org_name=cert.org_name,
+        issuer_name=cert.issuer_name,
+        subject=cert.subject,
+        year=cert.year,
+        hours_text=hours_text(cert.hours),
+        required_hours_text=str(current_app.config["ANNUAL_REQUIRED_HOURS"]),
+        completed_on=clock.local_date(cert.completed_at) if cert.completed_at else None,
+        issued_on=clock.local_date(cert.issued_at),
+        serial=cert.serial,
+        code=cert.code,
+    )
+
+
+def find_existing(*, session: Session, user_id: int, kind: str, course_id: int | None = None,
+                  year: int | None = None) -> Certificate | None:
+    key = subject_key(kind, course_id=course_id, year=year)
+    return session.exec(select(Certificate).where(Certificate.user_id == user_id, Certificate.subject_key == key)).first()
+
+
+def issue(*, session: Session, user: User, entitlement: Entitlement, issued_by: User | None, at: datetime) -> Certificate:
+    """Issue the certificate once: render the PDF, store its bytes and SHA-256.
+
+    Returns the existing certificate when there already is one for this member and subject.
+    """
+    existing = session.exec(
+        select(Certificate).where(Certificate.user_id == user.id, Certificate.subject_key == entitlement.key)
+    ).first()
+    if existing is not None:
+        return existing
+    org = session.get(Organization, user.org_id)
+    issuer = issuer_for(session=session, org=org)
+    issue_year = clock.local_date(at).year
+    serial_no = allocate_serial(session=session, issuer_org_id=issuer.id, year=issue_year)
+    cert = Certificate(
+        kind=entitlement.kind,
+        subject_key=entitlement.key,
+        user_id=user.id,
+        org_id=org.id,
+        issuer_org_id=issuer.id,
+        course_id=entitlement.course.id if entitlement.course else None,
+        year=entitlement.year,
+        seconds=entitlement.seconds,
+        hours=entitlement.hours,
+        holder_name=user.name,
+        org_name=org.name,
+        issuer_name=issuer.name,
+        subject=entitlement.subject,
+        completed_at=entitlement.completed_at,
+        serial_no=serial_no,
+        serial=f"{issue_year}-{serial_no:04d}",
+        code="",
+        code_digest="",
+        pdf=b"",
+        sha256="",
+        issued_at=at,
+        issued_by_id=issued_by.id if issued_by else None,
+    )
+    cert.code = _new_code(session)
+    cert.code_digest = codes.digest(cert.code)
+    cert.pdf = render.render_pdf([page_for(cert)])
+    cert.sha256 = hashlib.sha256(cert.pdf).hexdigest()
+    try:
+        with session.begin_nested():
+            session.add(cert)
+    except IntegrityError:  # the same member claimed the same certificate at the same moment
+        existing = find_existing(session=session, user_id=user.id, kind=entitlement.kind,
+                                 course_id=cert.course_id, year=entitlement.year)
+        if existing is None:
+            raise
+        return existing
+    return cert
+
+
+def claim(*, session: Session, user: User, kind: str, course_id: int | None = None, year: int | None = None,
+          issued_by: User | None = None, at: datetime) -> Certificate:
+    """A member's own claim, or a manager issuing for a member (issued_by): eligibility first."""
+    existing = find_existing(session=session, user_id=user.id, kind=kind, course_id=course_id, year=year)
+    if existing is not None:
+        return existing
+    ent = entitlement_for(session=session, user_id=user.id, kind=kind, course_id=course_id, year=year)
+    if ent is None:
+        if kind == "course":
+            raise CertificateError("尚未完成该课程的全部学习和考核，暂不能领取结业证书。")
+        raise CertificateError(f"{year} 年度学时尚未达到 {current_app.config['ANNUAL_REQUIRED_HOURS']} 学时，暂不能领取合格证明。")
+    return issue(session=session, user=user, entitlement=ent, issued_by=issued_by or user, at=at)
+
+
+def revoke(*, session: Session, cert: Certificate, by: User, reason: str, at: datetime) -> Certificate:
+    reason = (reason or "").strip()
+    if not reason:
+        raise CertificateError("请填写撤销原因。")
+    if len(reason) > 500:
+        raise CertificateError("撤销原因不能超过 500 字。")
+    if cert.revoked_at is not None:
+        raise CertificateError("该证书已被撤销。")
+    cert.revoked_at = at
+    cert.revoked_by_id = by.id
+    cert.revoke_reason = reason
+    session.add(cert)
+    session.flush()
+    return cert
+
+
+# --- looking up -------------------------------------------------------------------------------
+
+
+def _in_scope(scope: Scope):
+    return Certificate.user_id.in_(sa.select(User.id).where(scope.user_filter()))
+
+
+def get_certificate(*, session: Session, scope: Scope, cert_id: int) -> Certificate:
+    """A certificate the viewer may see: their own, or a member's in their subtree. Else 404."""
+    cert = session.exec(select(Certificate).where(Certificate.id == cert_id, _in_scope(scope))).first()
+    if cert is None:
+        raise NotFound()
+    return cert
+
+
+def certificates_of(*, session: Session, user_id: int) -> list[Certificate]:
+    return list(
+        session.exec(select(Certificate).where(Certificate.user_id == user_id).order_by(sa.desc(Certificate.issued_at)))
+    )
+
+
+def certificates_in_scope(*, session: Session, scope: Scope, org_path: str | None = None, limit: int = 500):
+    stmt = select(Certificate).where(_in_scope(scope))
+    if org_path:
+        stmt = stmt.where(
+            Certificate.org_id.in_(sa.select(Organization.id).where(Organization.path.startswith(org_path, autoescape=True)))
+        )
+    return list(session.exec(stmt.order_by(sa.desc(Certificate.issued_at), sa.desc(Certificate.id)).limit(limit)))
+
+
+# --- public verification ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    status: str  # valid | revoked | not_found
+    cert: Certificate | None = None
+
+    @property
+    def label(self) -> str:
+        return {"valid": "有效", "revoked": "已撤销", "not_found": "未找到"}[self.status]
+
+
+def verify(*, session: Session, text: str) -> Verification:
+    code = codes.normalise(text)
+    if code is None:
+        return Verification("not_found")
+    cert = session.exec(select(Certificate).where(Certificate.code_digest == codes.digest(code))).first()
+    if cert is None or not codes.matches(cert.code_digest, code):
+        return Verification("not_found")
+    return Verification("revoked" if cert.revoked_at else "valid", cert)
+
+
+def mask_name(name: str) -> str:
+    """张*明, 张*, 欧阳**明: the first and last characters, the rest hidden."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+# --- downloads --------------------------------------------------------------------------------
+
+
+def download_name(cert: Certificate) -> str:
+    return f"{cert.holder_name}-{cert.kind_label}-{cert.serial}.pdf"
+
+
+def combined_pdf(certs: list[Certificate]) -> bytes:
+    """One PDF, one certificate per page, rendered in a single WeasyPrint document."""
+    return render.render_pdf([page_for(c) for c in certs])
+
+
+def zip_of(certs: list[Certificate]) -> bytes:
+    """A ZIP of the stored, individual PDFs (the very bytes each holder downloads)."""
+    buf = io.BytesIO()
+    seen: set[str] = set()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+        for cert in certs:
+            name = download_name(cert)
+            if name in seen:
+                name = f"{cert.id}-{name}"
+            seen.add(name)
+            zf.writestr(name, cert.pdf)
+    return buf.getvalue()

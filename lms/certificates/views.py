@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+from io import BytesIO
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from lms import clock
+from lms.certificates import batch, bp, codes, eligibility, services
+from lms.certificates.forms import RevokeForm, VerifyForm
+from lms.certificates.models import KIND_LABELS, KINDS
+from lms.content.services import active_courses
+from lms.db import get_session
+from lms.extensions import limiter
+from lms.orgs.services import orgs_in_scope, scope_for
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def _pdf_response(data: bytes, name: str, mimetype: str = "application/pdf"):
+    resp = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+# --- members ----------------------------------------------------------------------------------
+
+
+@bp.route("/certificates/")
+@login_required
+def mine():
+    session = get_session()
+    certs = services.certificates_of(session=session, user_id=current_user.id)
+    issued = {c.subject_key for c in certs}
+    pending = [e for e in eligibility.entitlements(session=session, user_id=current_user.id) if e.key not in issued]
+    return render_template("certificates/mine.html", certs=certs, pending=pending)
+
+
+@bp.route("/certificates/claim", methods=["POST"])
+@login_required
+def claim():
+    kind = request.form.get("kind")
+    if kind not in KINDS:
+        abort(400)
+    session = get_session()
+    try:
+        cert = services.claim(
+            session=session, user=_me(), kind=kind, course_id=_int(request.form.get("course_id")),
+            year=_int(request.form.get("year")), at=clock.now(),
+        )
+    except services.CertificateError as exc:
+        flash(str(exc), "error")
+        return redirect(_back(url_for(".mine")))
+    session.commit()
+    flash(f"{cert.kind_label}已签发，可以下载。", "success")
+    return redirect(url_for(".detail", cert_id=cert.id))
+
+
+@bp.route("/certificates/<int:cert_id>")
+@login_required
+def detail(cert_id: int):
+    session = get_session()
+    cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
+    form = RevokeForm() if current_user.is_admin else None
+    return render_template("certificates/detail.html", cert=cert, form=form,
+                           verify_url=services.render.verify_url(cert.code), code=codes.group(cert.code))
+
+
+@bp.route("/certificates/<int:cert_id>/pdf")
+@login_required
+def download(cert_id: int):
+    session = get_session()
+    cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
+    resp = _pdf_response(cert.pdf, services.download_name(cert))
+    resp.headers["ETag"] = f'"{cert.sha256}"'
+    return resp
+
+
+@bp.route("/certificates/<int:cert_id>/revoke", methods=["POST"])
+@login_required
+def revoke(cert_id: int):
+    if not current_user.is_admin:
+        abort(403)
+    session = get_session()
+    cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke(session=session, cert=cert, by=_me(), reason=form.reason.data, at=clock.now())
+        except services.CertificateError as exc:
+            form.reason.errors = [str(exc)]
+        else:
+            session.commit()
+            flash("证书已撤销。公开验证将显示“已撤销”。", "success")
+            return redirect(url_for(".detail", cert_id=cert.id))
+    return render_template("certificates/detail.html", cert=cert, form=form,
+                           verify_url=services.render.verify_url(cert.code), code=codes.group(cert.code)), 400
+
+
+@bp.app_context_processor
+def _template_helpers():
+    return {"course_certificate": _course_certificate}
+
+
+def _course_certificate(course):
+    """For the course page card: the member's certificate, or whether they may claim it."""
+    if not current_user.is_authenticated:
+        return None
+    session = get_session()
+    cert = services.find_existing(session=session, user_id=current_user.id, kind="course", course_id=course.id)
+    if cert is not None:
+        return {"cert": cert, "eligible": True}
+    ent = eligibility.entitlement_for(session=session, user_id=current_user.id, kind="course", course_id=course.id)
+    return {"cert": None, "eligible": ent is not None}
+
+
+# --- secretaries and admins -------------------------------------------------------------------
+
+
+def _manager():
+    if not current_user.is_manager:
+        abort(403)
+    session = get_session()
+    return session, scope_for(session=session, user=_me())
+
+
+@bp.route("/certificates/manage")
+@login_required
+def manage():
+    session, scope = _manager()
+    orgs = orgs_in_scope(session=session, scope=scope)
+    org_id = _int(request.args.get("org_id"))
+    org = next((o for o in orgs if o.id == org_id), None)
+    if org_id is not None and org is None:
+        abort(404)
+    certs = services.certificates_in_scope(session=session, scope=scope, org_path=org.path if org else None)
+    return render_template("certificates/manage.html", certs=certs, orgs=orgs, org=org)
+
+
+def _batch_params(source):
+    kind = source.get("kind") if source.get("kind") in KINDS else "annual"
+    year = _int(source.get("year")) or clock.today().year
+    course_id = _int(source.get("course_id")) if kind == "course" else None
+    return kind, course_id, year
+
+
+@bp.route("/certificates/batch", methods=["GET", "POST"])
+@login_required
+def batch_page():
+    session, scope = _manager()
+    orgs = orgs_in_scope(session=session, scope=scope)
+    source = request.form if request.method == "POST" else request.args
+    org_id = _int(source.get("org_id")) or (orgs[0].id if orgs else None)
+    kind, course_id, year = _batch_params(source)
+    courses = active_courses(session=session)
+    if kind == "course" and course_id is None and courses:
+        course_id = courses[0].id
+    error = None
+    if request.method == "POST":
+        mode = request.form.get("mode")
+        user_ids = None if mode == "all" else [u for u in (_int(x) for x in request.form.getlist("user_id")) if u]
+        if mode != "all" and not user_ids:
+            error = "请至少勾选一名党员，或选择“本组织全部符合条件的党员”。"
+        else:
+            try:
+                job = batch.create_job(session=session, scope=scope, by=_me(), org_id=org_id, kind=kind,
+                                       course_id=course_id, year=year, user_ids=user_ids)
+            except services.CertificateError as exc:
+                error = str(exc)
+            else:
+                session.commit()
+                batch.start_job(job.id)
+                return redirect(url_for(".batch_job", job_id=job.id))
+    rows = batch.rows_for(session=session, scope=scope, org_id=org_id, kind=kind, course_id=course_id,
+                          year=year) if org_id else []
+    chosen = {u for u in (_int(x) for x in request.form.getlist("user_id")) if u}
+    years = list(range(clock.today().year, clock.today().year - 6, -1))
+    return render_template(
+        "certificates/batch.html", rows=rows, orgs=orgs, org_id=org_id, kind=kind, course_id=course_id,
+        year=year, years=years, courses=courses, error=error, chosen=chosen, kind_labels=KIND_LABELS,
+        harfbuzz=current_app.extensions.get("lms_harfbuzz_subset", True),
+        harfbuzz_message=services.render.HARFBUZZ_MISSING,
+    ), (400 if error else 200)
+
+
+@bp.route("/certificates/batch/<int:job_id>")
+@login_required
+def batch_job(job_id: int):
+    session, _ = _manager()
+    job = batch.get_job(session=session, user=_me(), job_id=job_id)
+    return render_template("certificates/batch_job.html", job=job, kind_labels=KIND_LABELS)
+
+
+@bp.route("/certificates/batch/<int:job_id>/status")
+@login_required
+def batch_status(job_id: int):
+    session, _ = _manager()
+    job = batch.get_job(session=session, user=_me(), job_id=job_id)
+    return jsonify(status=job.status, progress=job.progress, total=job.total, issued=job.issued)
+
+
+@bp.route("/certificates/batch/<int:job_id>/<any(pdf, zip):fmt>")
+@login_required
+def batch_download(job_id: int, fmt: str):
+    session, _ = _manager()
+    job = batch.get_job(session=session, user=_me(), job_id=job_id)
+    data = job.pdf if fmt == "pdf" else job.zip
+    if job.status != "done" or not data:
+        abort(404)
+    stamp = clock.local_now().strftime("%Y%m%d")
+    name = f"证书批量打印-{stamp}-{job.id}.{fmt}"
+    return _pdf_response(data, name, "application/pdf" if fmt == "pdf" else "application/zip")
+
+
+# --- public verification ----------------------------------------------------------------------
+
+
+def _verify_limit() -> str:
+    return current_app.config.get("CERT_VERIFY_LIMIT", "30 per minute")
+
+
+@bp.route("/verify")
+@limiter.limit(_verify_limit)
+def verify_form():
+    form = VerifyForm(request.args)
+    if request.args.get("code") is not None and form.validate():
+        code = codes.normalise(form.code.data)
+        return redirect(url_for(".verify", code=codes.group(code) if code else form.code.data.strip()[:64]))
+    return render_template("certificates/verify.html", form=form, result=None)
+
+
+@bp.route("/verify/<path:code>")
+@limiter.limit(_verify_limit)
+def verify(code: str):
+    result = services.verify(session=get_session(), text=code[:64])
+    form = VerifyForm(data={"code": code[:64]})
+    resp = render_template("certificates/verify.html", form=form, result=result,
+                           masked=services.mask_name(result.cert.holder_name) if result.cert else None)
+    return resp, (404 if result.status == "not_found" else 200)
