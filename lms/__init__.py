@@ -31,11 +31,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from lms.auth import bp as auth_bp
     from lms.content import bp as content_bp
+    from lms.hours import bp as hours_bp
     from lms.orgs import bp as orgs_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(hours_bp)
 
     from lms.cli import register_cli
 

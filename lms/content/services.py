@@ -67,8 +67,11 @@ class LessonState:
 def lesson_states(*, session: Session, user_id: int, lesson_ids: list[int]) -> dict[int, LessonState]:
     """Each lesson's state for one member, in one query.
 
-    Until quizzes and study time exist, opening a lesson is what completes it.
+    A lesson is completed once it is studied: its credited online time has reached its 学时
+    (lms.hours). Until quizzes exist, the rest of the rule is having opened it.
     """
+    from lms.hours.services import studied_lesson_ids
+
     if not lesson_ids:
         return {}
     visited = set(
@@ -76,7 +79,8 @@ def lesson_states(*, session: Session, user_id: int, lesson_ids: list[int]) -> d
             select(LessonVisit.lesson_id).where(LessonVisit.user_id == user_id, LessonVisit.lesson_id.in_(lesson_ids))
         )
     )
-    return {lid: LessonState(visited=lid in visited, completed=lid in visited) for lid in lesson_ids}
+    studied = studied_lesson_ids(session=session, user_id=user_id, lesson_ids=lesson_ids)
+    return {lid: LessonState(visited=lid in visited, completed=lid in visited and lid in studied) for lid in lesson_ids}
 
 
 @dataclass(frozen=True)
