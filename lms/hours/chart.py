@@ -11,8 +11,8 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 12, 22, 34
 
 
 def _fmt(value: float) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return text or "0"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def _nice_max(value: float) -> int:
