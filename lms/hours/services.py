@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -84,31 +85,47 @@ def add_entry(
     return entry
 
 
+_UPSERT_ONLINE: dict[str, Any] = {}
+
+
+def _upsert_online_stmt(dialect: str):
+    """INSERT … ON CONFLICT (the online-day partial unique index) DO UPDATE seconds = seconds + n.
+
+    Built once per dialect with bind parameters (SQLite ≥ 3.24 and PostgreSQL share the syntax)."""
+    stmt = _UPSERT_ONLINE.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        t = LedgerEntry.__table__
+        stmt = insert(t).values(
+            user_id=sa.bindparam("b_user"),
+            source="online",
+            seconds=sa.bindparam("b_seconds"),
+            local_date=sa.bindparam("b_date", type_=t.c.local_date.type),
+            year=sa.bindparam("b_year"),
+            lesson_id=sa.bindparam("b_lesson"),
+            course_id=sa.bindparam("b_course"),
+            note="",
+            created_at=sa.bindparam("b_created", type_=t.c.created_at.type),
+            updated_at=sa.bindparam("b_updated", type_=t.c.updated_at.type),
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["user_id", "lesson_id", "local_date"],
+            index_where=ONLINE_CONFLICT_WHERE,
+            set_={"seconds": t.c.seconds + stmt.excluded.seconds, "updated_at": stmt.excluded.updated_at},
+        )
+        _UPSERT_ONLINE[dialect] = stmt
+    return stmt
+
+
 def upsert_online(
     *, session: Session, user_id: int, lesson_id: int, course_id: int, local_date: date, seconds: int, at: datetime
 ) -> None:
     """Add seconds to the member's online roll-up row for (lesson, local date): one statement."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = LedgerEntry.__table__
-    stmt = insert(table).values(
-        user_id=user_id,
-        source="online",
-        seconds=seconds,
-        local_date=local_date,
-        year=local_date.year,
-        lesson_id=lesson_id,
-        course_id=course_id,
-        note="",
-        created_at=at,
-        updated_at=at,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["user_id", "lesson_id", "local_date"],
-        index_where=ONLINE_CONFLICT_WHERE,
-        set_={"seconds": table.c.seconds + stmt.excluded.seconds, "updated_at": stmt.excluded.updated_at},
-    )
-    session.execute(stmt)
+    stmt = _upsert_online_stmt(session.get_bind().dialect.name)
+    session.execute(stmt, {
+        "b_user": user_id, "b_seconds": seconds, "b_date": local_date, "b_year": local_date.year,
+        "b_lesson": lesson_id, "b_course": course_id, "b_created": at, "b_updated": at,
+    })
 
 
 # ---------------------------------------------------------------- reading (used by other slices)

@@ -32,7 +32,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from lms import clock
 from lms.content.models import Lesson
@@ -80,10 +80,27 @@ class BeatResult:
         }
 
 
-def _row(session: Session, user_id: int) -> StudySession | None:
-    return session.exec(
-        select(StudySession).where(StudySession.user_id == user_id).execution_options(populate_existing=True)
-    ).first()
+# The beat's statements are built once, with bind parameters: constructing them per request
+# (the upsert's `excluded` columns especially) cost more than executing them.
+_SESSION = StudySession.__table__
+_SELECT_SESSION = sa.select(_SESSION).where(_SESSION.c.user_id == sa.bindparam("b_user"))
+_UPDATE_BEAT = (
+    sa.update(_SESSION)
+    .where(_SESSION.c.user_id == sa.bindparam("b_user"), _SESSION.c.version == sa.bindparam("b_version"))
+    .values(
+        version=sa.bindparam("b_new_version"),
+        last_beat_at=sa.bindparam("b_anchor", type_=_SESSION.c.last_beat_at.type),
+        credit_year=sa.bindparam("b_credit_year"),
+        year_credited=sa.bindparam("b_year_credited"),
+        since_check_seconds=sa.bindparam("b_since_check"),
+        check_issued_at=sa.bindparam("b_check_issued_at", type_=_SESSION.c.check_issued_at.type),
+    )
+)
+
+
+def _row(session: Session, user_id: int):
+    """The member's session row (a Core row: attribute access, nothing tracked by the ORM)."""
+    return session.execute(_SELECT_SESSION, {"b_user": user_id}).first()
 
 
 def _token_ok(row: StudySession | None, token: str | None) -> bool:
@@ -110,7 +127,7 @@ def _state(row: StudySession, lesson_seconds: int, *, check_pending: bool | None
 # ---------------------------------------------------------------- start
 
 def start_session(*, session: Session, user_id: int, lesson: Lesson, at: datetime,
-                  settings: TrackerSettings) -> tuple[StudySession, BeatResult]:
+                  settings: TrackerSettings):
     """Open (or take over) the member's study session on a lesson: a new token, anchored now.
 
     Any other tab or device holding the previous token is superseded. The presence-check state
@@ -202,18 +219,18 @@ def credit_beat(*, session: Session, user_id: int, token: str | None, at: dateti
     if check_issued_at is None and since_check >= row.next_check_seconds:
         check_issued_at = at
 
-    table = StudySession.__table__
     result = session.execute(
-        sa.update(table)
-        .where(table.c.user_id == user_id, table.c.version == row.version)
-        .values(
-            version=row.version + 1,
-            last_beat_at=anchor,
-            credit_year=credit_year,
-            year_credited=year_credited,
-            since_check_seconds=since_check,
-            check_issued_at=check_issued_at,
-        )
+        _UPDATE_BEAT,
+        {
+            "b_user": user_id,
+            "b_version": row.version,
+            "b_new_version": row.version + 1,
+            "b_anchor": anchor,
+            "b_credit_year": credit_year,
+            "b_year_credited": year_credited,
+            "b_since_check": since_check,
+            "b_check_issued_at": check_issued_at,
+        },
     )
     if result.rowcount != 1:  # a concurrent beat (or a new tab) got there first: it counted these seconds
         return BeatResult("studying", 0, lesson_now, row.cap_seconds)
@@ -254,5 +271,5 @@ def answer_presence(*, session: Session, user_id: int, token: str | None, at: da
     return BeatResult(_state(row, lesson_now, check_pending=False), 0, lesson_now, row.cap_seconds)
 
 
-def current_session(*, session: Session, user_id: int) -> StudySession | None:
+def current_session(*, session: Session, user_id: int):
     return _row(session, user_id)
