@@ -49,5 +49,8 @@ demo: content
 lint: venv
 	$(BIN)/ruff check lms tests bench wsgi.py migrations/env.py
 
+bench: setup
+	$(BIN)/python bench/beat_bench.py --quick
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.auth import bp as auth_bp
     from lms.certificates import init_app as init_certificates
     from lms.content import bp as content_bp
+    from lms.hours import bp as hours_bp
     from lms.ops import bp as ops_bp
     from lms.orgs import bp as orgs_bp
     from lms.quiz import bp as quiz_bp
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ops_bp)
     app.register_blueprint(quiz_bp)
     init_certificates(app)  # blueprint + HarfBuzz check
+    app.register_blueprint(hours_bp)
 
     from lms.cli import register_cli
 

@@ -15,6 +15,12 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Asia/Shanghai",
     "MINUTES_PER_CREDIT_HOUR": 60,
     "ANNUAL_REQUIRED_HOURS": 32,
+    # Study tracker (lms/hours): the beat interval, idle pause and the 防挂机 presence check.
+    "BEAT_INTERVAL_SECONDS": 30,
+    "IDLE_TIMEOUT_SECONDS": 300,
+    "PRESENCE_CHECK_MIN_SECONDS": 900,
+    "PRESENCE_CHECK_MAX_SECONDS": 1500,
+    "PRESENCE_CHECK_TIMEOUT_SECONDS": 60,
     "CONTENT_DIR": None,  # default: <project>/content
     "SECURE_COOKIES": False,
     "PROXY_COUNT": 0,  # reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted

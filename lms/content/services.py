@@ -61,14 +61,18 @@ def record_visit(*, session: Session, user_id: int, lesson_id: int, at: datetime
 @dataclass(frozen=True)
 class LessonState:
     visited: bool
-    completed: bool
+    completed: bool  # quiz passed and study time reached
+    passed: bool = False  # lesson quiz passed
+    studied: bool = False  # credited online time reached the lesson's 学时
 
 
 def lesson_states(*, session: Session, user_id: int, lesson_ids: list[int]) -> dict[int, LessonState]:
     """Each lesson's state for one member, in one query.
 
-    A lesson is complete when its quiz is passed (the study-hours slice adds "and its study time is reached").
+    A lesson is complete when its quiz is passed and its study time is reached: the credited
+    online time (lms.hours) has reached its 学时.
     """
+    from lms.hours.services import studied_lesson_ids
     from lms.quiz.services import passed_lesson_ids
 
     if not lesson_ids:
@@ -79,7 +83,12 @@ def lesson_states(*, session: Session, user_id: int, lesson_ids: list[int]) -> d
         )
     )
     passed = passed_lesson_ids(session=session, user_id=user_id, lesson_ids=lesson_ids)
-    return {lid: LessonState(visited=lid in visited, completed=lid in passed) for lid in lesson_ids}
+    studied = studied_lesson_ids(session=session, user_id=user_id, lesson_ids=lesson_ids)
+    return {
+        lid: LessonState(visited=lid in visited, completed=lid in passed and lid in studied, passed=lid in passed,
+                         studied=lid in studied)
+        for lid in lesson_ids
+    }
 
 
 @dataclass(frozen=True)

@@ -179,9 +179,9 @@ def start_exam_attempt(*, session: Session, user_id: int, course: Course, now: d
     if course.exam_questions <= 0:
         raise QuizError("本课程没有结业考试。", 404)
     required = required_lessons(session=session, course_id=course.id)
-    done = passed_lesson_ids(session=session, user_id=user_id, lesson_ids=[lesson.id for lesson in required])
+    done = completed_lesson_ids(session=session, user_id=user_id, lesson_ids=[lesson.id for lesson in required])
     if len(done) < len(required):
-        raise QuizError("请先完成全部必修课时（通过每课的课后测验），再参加结业考试。", 409)
+        raise QuizError("请先完成全部必修课时（学满每课学时并通过课后测验），再参加结业考试。", 409)
     if any(a.passed for a in attempts):
         raise QuizError("您已通过本课程的结业考试，无需再考。", 409)
     if len(attempts) >= course.exam_max_attempts:
@@ -419,13 +419,21 @@ class ExamSummary:
 
 def exam_summary(*, session: Session, user_id: int, course: Course, now: datetime) -> ExamSummary:
     required = required_lessons(session=session, course_id=course.id)
-    done = passed_lesson_ids(session=session, user_id=user_id, lesson_ids=[lesson.id for lesson in required])
+    done = completed_lesson_ids(session=session, user_id=user_id, lesson_ids=[lesson.id for lesson in required])
     return ExamSummary(
         course=course,
         attempts=_attempts(session, user_id, f"exam:{course.id}"),
         missing_lessons=len(required) - len(done),
         now=now,
     )
+
+
+def completed_lesson_ids(*, session: Session, user_id: int, lesson_ids: list[int]) -> set[int]:
+    """Complete lessons: the quiz passed and the study time (lms.hours) reached."""
+    from lms.hours.services import studied_lesson_ids
+
+    passed = passed_lesson_ids(session=session, user_id=user_id, lesson_ids=lesson_ids)
+    return passed & studied_lesson_ids(session=session, user_id=user_id, lesson_ids=passed) if passed else set()
 
 
 def passed_lesson_ids(*, session: Session, user_id: int, lesson_ids: list[int]) -> set[int]:
@@ -447,8 +455,12 @@ def passed_lesson_ids(*, session: Session, user_id: int, lesson_ids: list[int]) 
 
 
 def completed_courses(*, session: Session, user_id: int) -> dict[int, datetime]:
-    """course_id → when the course became complete: the later of the first passing exam and
-    the last required lesson's first passing quiz. A course without an exam needs only its lessons."""
+    """course_id → when the course became complete: every required lesson complete (quiz passed
+    and study time reached) and the exam passed. The time is the later of the first passing exam
+    and the last required lesson's first passing quiz (the exam opens only once every lesson is
+    complete, so it is the exam's time whenever there is one)."""
+    from lms.hours.services import studied_lesson_ids
+
     lesson_passed = dict(
         session.exec(
             select(Attempt.lesson_id, sa.func.min(Attempt.submitted_at))
@@ -458,6 +470,8 @@ def completed_courses(*, session: Session, user_id: int) -> dict[int, datetime]:
     )
     if not lesson_passed:
         return {}
+    studied = studied_lesson_ids(session=session, user_id=user_id, lesson_ids=list(lesson_passed))
+    lesson_passed = {lid: at for lid, at in lesson_passed.items() if lid in studied}
     exam_passed = dict(
         session.exec(
             select(Attempt.course_id, sa.func.min(Attempt.submitted_at))

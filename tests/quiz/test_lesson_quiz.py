@@ -8,9 +8,18 @@ from datetime import UTC, datetime
 from sqlmodel import select
 
 from lms import clock
-from lms.content.models import Course
+from lms.content.models import Course, Lesson
 from lms.quiz.models import Attempt, AttemptQuestion
-from tests.quiz.helpers import COURSE, LESSON, course_and_lessons, form_for, items_of, start_lesson, submit
+from tests.quiz.helpers import (
+    COURSE,
+    LESSON,
+    course_and_lessons,
+    form_for,
+    items_of,
+    start_lesson,
+    study_lesson,
+    submit,
+)
 
 LESSON_URL = f"/courses/{COURSE}/{LESSON}"
 
@@ -34,7 +43,8 @@ def test_options_are_shown_in_the_stored_shuffled_order(client, make_user, login
 
 def test_fail_then_retake_and_pass_completes_the_lesson(client, make_user, login, synced, db):
     clock.freeze(datetime(2025, 3, 1, 2, 0, tzinfo=UTC))
-    login(make_user())
+    user = make_user()
+    login(user)
     first = start_lesson(client)
     resp = submit(client, first, form_for(db, first, right=1), follow=True)
     html = resp.get_data(as_text=True)
@@ -56,6 +66,11 @@ def test_fail_then_retake_and_pass_completes_the_lesson(client, make_user, login
         assert s.get(Attempt, second).number == 2
     lesson_page = client.get(LESSON_URL).get_data(as_text=True)
     assert "最高分 <strong>100</strong> 分" in lesson_page and "已通过" in lesson_page and "重新测验" in lesson_page
+    # Passed, but the lesson's study time is not reached yet: not complete.
+    course_page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
+    assert "已完成 0/7 个必修课时" in course_page and "测验已通过 · 学时未满" in course_page
+    with db() as s:
+        study_lesson(s, user.id, s.exec(select(Lesson).where(Lesson.key == f"{COURSE}/good-cadre-standard")).one())
     assert "已完成 1/7 个必修课时" in client.get(f"/courses/{COURSE}").get_data(as_text=True)
     assert "1/7 必修课时完成" in client.get("/").get_data(as_text=True)
 

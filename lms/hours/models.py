@@ -1,0 +1,118 @@
+"""The 学时 ledger, the member's current study session, and 个人自学申报."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from lms.db import UTCDateTime, utcnow_default
+
+SOURCES = ("online", "offline", "self_report", "adjustment")
+SOURCE_LABELS = {
+    "online": "线上自学",
+    "offline": "集中学习",
+    "self_report": "个人自学申报",
+    "adjustment": "调整",
+}
+
+REPORT_STATUSES = ("pending", "approved", "rejected")
+REPORT_STATUS_LABELS = {"pending": "待审批", "approved": "已通过", "rejected": "未通过"}
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One credited amount of study time. Totals are sums of these rows.
+
+    Online study is rolled up into one row per (member, lesson, local date), upserted by the
+    tracker; every other source is append-only, and corrections are new rows.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        # The online roll-up key (a partial unique index: other sources are append-only).
+        sa.Index(
+            "uq_ledger_entry_online_day",
+            "user_id",
+            "lesson_id",
+            "local_date",
+            unique=True,
+            sqlite_where=sa.text("source = 'online'"),
+            postgresql_where=sa.text("source = 'online'"),
+        ),
+        # A member's year: totals, the month chart and the entry list.
+        sa.Index("ix_ledger_entry_user_year", "user_id", "year", "local_date"),
+        # Scope/year aggregations over many members (reports): covering, so PostgreSQL can
+        # answer "sum per member and source for a year" from the index alone.
+        sa.Index("ix_ledger_entry_year_user", "year", "user_id", "source", "seconds"),
+        sa.CheckConstraint("source IN ('online', 'offline', 'self_report', 'adjustment')", name="source"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    source: str = Field(max_length=16)
+    seconds: int  # may be negative for an 调整
+    local_date: date  # in the configured zone
+    year: int  # local_date.year, stored for indexed year sums
+    lesson_id: int | None = Field(default=None, foreign_key="lesson.id")
+    course_id: int | None = Field(default=None, foreign_key="course.id")
+    offline_session_id: int | None = Field(default=None, index=True)  # 集中学习 record (another slice)
+    self_report_id: int | None = Field(default=None, foreign_key="self_report.id", index=True)
+    recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
+    note: str = Field(default="", max_length=500)  # topic, reason of an 调整
+    created_at: datetime = Field(default_factory=utcnow_default, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow_default, sa_type=UTCDateTime)
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
+
+
+class StudySession(SQLModel, table=True):
+    """A member's one current study session (one row per member: the latest page opened wins).
+
+    `version` is bumped by every crediting beat; a beat only counts if its conditional UPDATE
+    still sees the version it read, so concurrent beats cannot credit the same seconds twice.
+    """
+
+    __tablename__ = "study_session"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    token: str = Field(max_length=64)
+    lesson_id: int = Field(foreign_key="lesson.id")
+    course_id: int = Field(foreign_key="course.id")
+    version: int = Field(default=0)
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    last_beat_at: datetime = Field(sa_type=UTCDateTime)  # the anchor the next beat is measured from
+    cap_seconds: int  # the lesson's 学时 in seconds: no more per lesson and year
+    credit_year: int  # the year year_credited refers to
+    year_credited: int = Field(default=0)  # online seconds for this lesson in credit_year
+    since_check_seconds: int = Field(default=0)  # credited since the last 防挂机 check
+    next_check_seconds: int = Field(default=900)  # when the next check is due (random, server-side)
+    check_issued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SelfReport(SQLModel, table=True):
+    """个人自学申报: pending until a secretary in scope approves (→ a ledger row) or rejects it."""
+
+    __tablename__ = "self_report"
+    __table_args__ = (
+        sa.Index("ix_self_report_status_user", "status", "user_id"),
+        sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    study_date: date
+    minutes: int
+    topic: str = Field(max_length=200)
+    place: str = Field(max_length=500)  # place or evidence
+    status: str = Field(default="pending", max_length=16)
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reject_reason: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow_default, sa_type=UTCDateTime)
+
+    @property
+    def status_label(self) -> str:
+        return REPORT_STATUS_LABELS.get(self.status, self.status)

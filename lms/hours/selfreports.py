@@ -1,0 +1,164 @@
+"""个人自学申报 (member reports, secretary approval) and 调整 (admin corrections)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from werkzeug.exceptions import NotFound
+
+from lms.auth.models import User
+from lms.hours import services
+from lms.hours.models import SelfReport
+from lms.orgs.models import Organization
+from lms.orgs.services import Scope
+
+MAX_MINUTES_PER_DAY = 480
+MAX_ADJUST_MINUTES = 100 * 60
+
+
+class ReportError(ValueError):
+    """A rule a form cannot check on its own; the message is shown to the user."""
+
+
+def submit_report(*, session: Session, user_id: int, study_date: date, minutes: int, topic: str, place: str,
+                  today: date) -> SelfReport:
+    if study_date > today:
+        raise ReportError("学习日期不能晚于今天。")
+    if study_date.year != today.year:
+        raise ReportError("只能申报本年度的学习。")
+    if not 1 <= minutes <= MAX_MINUTES_PER_DAY:
+        raise ReportError(f"学习时长应在 1 至 {MAX_MINUTES_PER_DAY} 分钟之间。")
+    already = session.exec(
+        select(sa.func.coalesce(sa.func.sum(SelfReport.minutes), 0)).where(
+            SelfReport.user_id == user_id,
+            SelfReport.study_date == study_date,
+            SelfReport.status.in_(("pending", "approved")),
+        )
+    ).one()
+    if already + minutes > MAX_MINUTES_PER_DAY:
+        raise ReportError(
+            f"同一天的自学申报合计不能超过 {MAX_MINUTES_PER_DAY} 分钟（该日已申报 {already} 分钟）。"
+        )
+    report = SelfReport(user_id=user_id, study_date=study_date, minutes=minutes, topic=topic.strip(),
+                        place=place.strip())
+    session.add(report)
+    session.flush()
+    return report
+
+
+def reports_of(*, session: Session, user_id: int, limit: int = 100) -> list[SelfReport]:
+    return list(
+        session.exec(
+            select(SelfReport)
+            .where(SelfReport.user_id == user_id)
+            .order_by(sa.desc(SelfReport.created_at), sa.desc(SelfReport.id))
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    report: SelfReport
+    member: User
+    org: Organization
+
+
+def _reviewable(scope: Scope):
+    """Reports a reviewer may decide: members in scope, never the reviewer's own."""
+    return sa.and_(scope.user_filter(), SelfReport.user_id != scope.user_id)
+
+
+def review_queue(*, session: Session, scope: Scope, status: str = "pending", limit: int = 200) -> list[ReviewRow]:
+    if not scope.is_manager:
+        return []
+    order = SelfReport.created_at if status == "pending" else sa.desc(SelfReport.decided_at)
+    rows = session.exec(
+        select(SelfReport, User, Organization)
+        .join(User, User.id == SelfReport.user_id)
+        .join(Organization, Organization.id == User.org_id)
+        .where(_reviewable(scope), SelfReport.status == status)
+        .order_by(order, SelfReport.id)
+        .limit(limit)
+    )
+    return [ReviewRow(r, u, o) for r, u, o in rows]
+
+
+def pending_count(*, session: Session, scope: Scope) -> int:
+    if not scope.is_manager:
+        return 0
+    return session.exec(
+        select(sa.func.count(SelfReport.id))
+        .join(User, User.id == SelfReport.user_id)
+        .where(_reviewable(scope), SelfReport.status == "pending")
+    ).one()
+
+
+def get_for_review(*, session: Session, scope: Scope, report_id: int) -> SelfReport:
+    if not scope.is_manager:
+        raise NotFound()
+    report = session.exec(
+        select(SelfReport)
+        .join(User, User.id == SelfReport.user_id)
+        .where(SelfReport.id == report_id, _reviewable(scope))
+    ).first()
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def _decide(session: Session, report: SelfReport, status: str, decided_by_id: int, at: datetime,
+            reason: str = "") -> bool:
+    """Pending → decided, exactly once even if two reviewers click at the same moment."""
+    table = SelfReport.__table__
+    result = session.execute(
+        sa.update(table)
+        .where(table.c.id == report.id, table.c.status == "pending")
+        .values(status=status, decided_by_id=decided_by_id, decided_at=at, reject_reason=reason)
+    )
+    return result.rowcount == 1
+
+
+def approve(*, session: Session, report: SelfReport, decided_by_id: int, at: datetime) -> bool:
+    if not _decide(session, report, "approved", decided_by_id, at):
+        return False
+    services.add_entry(
+        session=session,
+        user_id=report.user_id,
+        source="self_report",
+        seconds=report.minutes * 60,
+        local_date=report.study_date,
+        recorded_by_id=decided_by_id,
+        reason=report.topic,
+        self_report_id=report.id,
+    )
+    return True
+
+
+def reject(*, session: Session, report: SelfReport, decided_by_id: int, at: datetime, reason: str) -> bool:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReportError("请填写不通过的理由。")
+    return _decide(session, report, "rejected", decided_by_id, at, reason[:500])
+
+
+def add_adjustment(*, session: Session, member_id: int, minutes: int, reason: str, local_date: date,
+                   recorded_by_id: int, today: date):
+    """调整: an admin correction written as a new ledger row (negative minutes subtract)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReportError("请填写调整理由。")
+    if minutes == 0 or abs(minutes) > MAX_ADJUST_MINUTES:
+        raise ReportError(f"调整分钟数不能为 0，绝对值不超过 {MAX_ADJUST_MINUTES}。")
+    if local_date > today:
+        raise ReportError("调整日期不能晚于今天。")
+    total = services.year_total_seconds(session=session, user_id=member_id, year=local_date.year)
+    if total + minutes * 60 < 0:
+        raise ReportError(f"调整后 {local_date.year} 年度学时将小于 0（当前合计 {total // 60} 分钟）。")
+    return services.add_entry(
+        session=session, user_id=member_id, source="adjustment", seconds=minutes * 60, local_date=local_date,
+        recorded_by_id=recorded_by_id, reason=reason,
+    )

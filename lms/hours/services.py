@@ -1,0 +1,297 @@
+"""The 学时 ledger: writing entries, and the sums everything else reads (other slices use these).
+
+Durations are integer seconds; 学时 is a display unit (MINUTES_PER_CREDIT_HOUR). The year of an
+entry is the calendar year of its local date in the configured zone.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from lms import clock
+from lms.content.models import Course, Lesson
+from lms.hours.models import SOURCE_LABELS, SOURCES, LedgerEntry
+
+ONLINE_CONFLICT_WHERE = sa.text("source = 'online'")
+
+
+# ---------------------------------------------------------------- units
+
+def seconds_per_credit_hour() -> int:
+    minutes = current_app.config["MINUTES_PER_CREDIT_HOUR"] if has_app_context() else 60
+    return int(minutes) * 60
+
+
+def required_seconds() -> int:
+    hours = current_app.config["ANNUAL_REQUIRED_HOURS"] if has_app_context() else 32
+    return int(round(float(hours) * seconds_per_credit_hour()))
+
+
+def lesson_cap_seconds(hours: float) -> int:
+    """A lesson's 学时 in seconds: the most online time it can earn in one year."""
+    return int(round(float(hours) * seconds_per_credit_hour()))
+
+
+def to_credit_hours(seconds: int | float) -> float:
+    return seconds / seconds_per_credit_hour()
+
+
+# ---------------------------------------------------------------- writing
+
+def add_entry(
+    *,
+    session: Session,
+    user_id: int,
+    source: str,
+    seconds: int,
+    local_date: date,
+    recorded_by_id: int | None,
+    reason: str = "",
+    lesson_id: int | None = None,
+    course_id: int | None = None,
+    offline_session_id: int | None = None,
+    self_report_id: int | None = None,
+) -> LedgerEntry:
+    """Append one ledger row (集中学习, 个人自学申报, 调整). Online study goes through `upsert_online`."""
+    if source not in SOURCES or source == "online":
+        raise ValueError(f"add_entry cannot write source {source!r}")
+    if not isinstance(seconds, int):
+        raise TypeError("seconds must be an int")
+    entry = LedgerEntry(
+        user_id=user_id,
+        source=source,
+        seconds=seconds,
+        local_date=local_date,
+        year=local_date.year,
+        lesson_id=lesson_id,
+        course_id=course_id,
+        offline_session_id=offline_session_id,
+        self_report_id=self_report_id,
+        recorded_by_id=recorded_by_id,
+        note=(reason or "")[:500],
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+_UPSERT_ONLINE: dict[str, Any] = {}
+
+
+def _upsert_online_stmt(dialect: str):
+    """INSERT … ON CONFLICT (the online-day partial unique index) DO UPDATE seconds = seconds + n.
+
+    Built once per dialect with bind parameters (SQLite ≥ 3.24 and PostgreSQL share the syntax)."""
+    stmt = _UPSERT_ONLINE.get(dialect)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        t = LedgerEntry.__table__
+        stmt = insert(t).values(
+            user_id=sa.bindparam("b_user"),
+            source="online",
+            seconds=sa.bindparam("b_seconds"),
+            local_date=sa.bindparam("b_date", type_=t.c.local_date.type),
+            year=sa.bindparam("b_year"),
+            lesson_id=sa.bindparam("b_lesson"),
+            course_id=sa.bindparam("b_course"),
+            note="",
+            created_at=sa.bindparam("b_created", type_=t.c.created_at.type),
+            updated_at=sa.bindparam("b_updated", type_=t.c.updated_at.type),
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["user_id", "lesson_id", "local_date"],
+            index_where=ONLINE_CONFLICT_WHERE,
+            set_={"seconds": t.c.seconds + stmt.excluded.seconds, "updated_at": stmt.excluded.updated_at},
+        )
+        _UPSERT_ONLINE[dialect] = stmt
+    return stmt
+
+
+def upsert_online(
+    *, session: Session, user_id: int, lesson_id: int, course_id: int, local_date: date, seconds: int, at: datetime
+) -> None:
+    """Add seconds to the member's online roll-up row for (lesson, local date): one statement."""
+    stmt = _upsert_online_stmt(session.get_bind().dialect.name)
+    session.execute(stmt, {
+        "b_user": user_id, "b_seconds": seconds, "b_date": local_date, "b_year": local_date.year,
+        "b_lesson": lesson_id, "b_course": course_id, "b_created": at, "b_updated": at,
+    })
+
+
+# ---------------------------------------------------------------- reading (used by other slices)
+
+def year_total_seconds(*, session: Session, user_id: int, year: int) -> int:
+    total = session.exec(
+        select(sa.func.coalesce(sa.func.sum(LedgerEntry.seconds), 0)).where(
+            LedgerEntry.user_id == user_id, LedgerEntry.year == year
+        )
+    ).one()
+    return int(total)
+
+
+def year_totals(*, session: Session, user_ids_select, year: int) -> dict[int, dict[str, int]]:
+    """{user_id: {source: seconds}} for every member in `user_ids_select` (a SELECT of user ids) with entries."""
+    rows = session.exec(
+        select(LedgerEntry.user_id, LedgerEntry.source, sa.func.sum(LedgerEntry.seconds))
+        .where(LedgerEntry.year == year, LedgerEntry.user_id.in_(user_ids_select))
+        .group_by(LedgerEntry.user_id, LedgerEntry.source)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for user_id, source, seconds in rows:
+        out.setdefault(user_id, {})[source] = int(seconds)
+    return out
+
+
+def studied_lesson_ids(*, session: Session, user_id: int, lesson_ids) -> set[int]:
+    """Lessons whose online credited time (all years) has reached the lesson's 学时."""
+    lesson_ids = list(lesson_ids)
+    if not lesson_ids:
+        return set()
+    rows = session.exec(
+        select(LedgerEntry.lesson_id, Lesson.hours, sa.func.sum(LedgerEntry.seconds))
+        .join(Lesson, Lesson.id == LedgerEntry.lesson_id)
+        .where(
+            LedgerEntry.user_id == user_id,
+            LedgerEntry.source == "online",
+            LedgerEntry.lesson_id.in_(lesson_ids),
+        )
+        .group_by(LedgerEntry.lesson_id, Lesson.hours)
+    )
+    return {lid for lid, hours, seconds in rows if int(seconds) >= lesson_cap_seconds(hours)}
+
+
+def lesson_year_seconds(*, session: Session, user_id: int, lesson_id: int, year: int) -> int:
+    total = session.exec(
+        select(sa.func.coalesce(sa.func.sum(LedgerEntry.seconds), 0)).where(
+            LedgerEntry.user_id == user_id,
+            LedgerEntry.year == year,
+            LedgerEntry.source == "online",
+            LedgerEntry.lesson_id == lesson_id,
+        )
+    ).one()
+    return int(total)
+
+
+# ---------------------------------------------------------------- a member's year (我的学时)
+
+@dataclass(frozen=True)
+class Pace:
+    state: str  # done | on_track | behind | ended_short
+    months_left: int
+    per_month_seconds: int  # still needed per month (rounded up), 0 when done
+    missing_seconds: int
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    year: int
+    total: int
+    required: int
+    by_source: dict[str, int]
+    by_course: list[tuple[Course | None, int]]
+    by_month: list[dict[str, int]]  # index 0 = January: {source: seconds}
+    pace: Pace
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(100 * max(self.total, 0) / self.required)) if self.required else 100
+
+    @property
+    def source_rows(self) -> list[tuple[str, str, int]]:
+        return [(s, SOURCE_LABELS[s], self.by_source.get(s, 0)) for s in SOURCES]
+
+
+def pace_for(*, total: int, required: int, year: int, today: date) -> Pace:
+    missing = max(0, required - total)
+    if missing == 0:
+        return Pace("done", 0, 0, 0)
+    if year < today.year:
+        return Pace("ended_short", 0, 0, missing)
+    months_left = 12 - today.month + 1 if year == today.year else 12
+    per_month = -(-missing // months_left)
+    start = date(year, 1, 1)
+    days = 366 if calendar.isleap(year) else 365
+    elapsed = (today - start).days + 1 if year == today.year else 0
+    expected = required * elapsed / days
+    return Pace("on_track" if total >= expected else "behind", months_left, per_month, missing)
+
+
+def year_summary(*, session: Session, user_id: int, year: int, today: date) -> YearSummary:
+    base = (LedgerEntry.user_id == user_id, LedgerEntry.year == year)
+    by_source = {
+        s: int(n)
+        for s, n in session.exec(
+            select(LedgerEntry.source, sa.func.sum(LedgerEntry.seconds)).where(*base).group_by(LedgerEntry.source)
+        )
+    }
+    course_rows = session.exec(
+        select(LedgerEntry.course_id, sa.func.sum(LedgerEntry.seconds))
+        .where(*base, LedgerEntry.source == "online")
+        .group_by(LedgerEntry.course_id)
+    ).all()
+    courses = {
+        c.id: c for c in session.exec(select(Course).where(Course.id.in_([cid for cid, _ in course_rows if cid])))
+    }
+    by_course = sorted(
+        ((courses.get(cid), int(n)) for cid, n in course_rows if n),
+        key=lambda row: (row[0].order if row[0] else 1_000_000, row[0].slug if row[0] else ""),
+    )
+    month = sa.extract("month", LedgerEntry.local_date)
+    by_month: list[dict[str, int]] = [{} for _ in range(12)]
+    for m, source, n in session.exec(
+        select(month, LedgerEntry.source, sa.func.sum(LedgerEntry.seconds)).where(*base).group_by(month, LedgerEntry.source)
+    ):
+        by_month[int(m) - 1][source] = int(n)
+    total = sum(by_source.values())
+    required = required_seconds()
+    return YearSummary(
+        year=year,
+        total=total,
+        required=required,
+        by_source=by_source,
+        by_course=by_course,
+        by_month=by_month,
+        pace=pace_for(total=total, required=required, year=year, today=today),
+    )
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    entry: LedgerEntry
+    lesson_title: str | None
+    course_title: str | None
+    recorded_by: str | None
+
+
+def year_entries(*, session: Session, user_id: int, year: int, limit: int = 300) -> list[EntryRow]:
+    from lms.auth.models import User
+
+    recorder = sa.orm.aliased(User)
+    rows = session.exec(
+        select(LedgerEntry, Lesson.title, Course.title, recorder.name)
+        .outerjoin(Lesson, Lesson.id == LedgerEntry.lesson_id)
+        .outerjoin(Course, Course.id == LedgerEntry.course_id)
+        .outerjoin(recorder, recorder.id == LedgerEntry.recorded_by_id)
+        .where(LedgerEntry.user_id == user_id, LedgerEntry.year == year)
+        .order_by(sa.desc(LedgerEntry.local_date), sa.desc(LedgerEntry.id))
+        .limit(limit)
+    )
+    return [EntryRow(e, lt, ct, rb) for e, lt, ct, rb in rows]
+
+
+def entry_years(*, session: Session, user_id: int, current: int) -> list[int]:
+    years = set(
+        session.exec(select(LedgerEntry.year).where(LedgerEntry.user_id == user_id).group_by(LedgerEntry.year))
+    )
+    years.add(current)
+    return sorted((y for y in years if y <= current), reverse=True)

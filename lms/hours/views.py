@@ -1,0 +1,236 @@
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlmodel import select
+
+from lms import clock
+from lms.content.models import Course, Lesson
+from lms.db import get_session
+from lms.hours import bp, selfreports, services, tracker
+from lms.hours.chart import month_chart
+from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
+from lms.hours.templating import tracker_settings
+from lms.orgs import services as orgs
+
+# ---------------------------------------------------------------- the tracker's endpoints (JSON)
+
+
+def json_login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return jsonify(state="login"), 401
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.post("/start")
+@json_login_required
+def start():
+    """Open a study session on a lesson: a new token; other tabs and devices are superseded."""
+    session = get_session()
+    lesson_id = request.form.get("lesson_id", type=int)
+    lesson = session.exec(
+        select(Lesson)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.id == lesson_id, Lesson.retired_at.is_(None), Course.retired_at.is_(None))
+    ).first()
+    if lesson is None:
+        return jsonify(state="not_found"), 404
+    row, result = tracker.start_session(
+        session=session, user_id=current_user.id, lesson=lesson, at=clock.now(), settings=tracker_settings()
+    )
+    session.commit()
+    return jsonify(token=row.token, **result.as_json())
+
+
+@bp.post("/beat")
+@json_login_required
+def beat():
+    session = get_session()
+    result = tracker.credit_beat(
+        session=session, user_id=current_user.id, token=request.form.get("token"), at=clock.now(),
+        settings=tracker_settings(),
+    )
+    session.commit()
+    return jsonify(result.as_json())
+
+
+@bp.post("/presence")
+@json_login_required
+def presence():
+    session = get_session()
+    result = tracker.answer_presence(
+        session=session, user_id=current_user.id, token=request.form.get("token"), at=clock.now(),
+        settings=tracker_settings(),
+    )
+    session.commit()
+    return jsonify(result.as_json())
+
+
+# ---------------------------------------------------------------- 我的学时 and a member's 学时
+
+
+def _year_arg() -> int:
+    current = clock.today().year
+    year = request.args.get("year", type=int)
+    return year if year and 2000 <= year <= current else current
+
+
+def _year_context(user_id: int, year: int) -> dict:
+    session = get_session()
+    today = clock.today()
+    summary = services.year_summary(session=session, user_id=user_id, year=year, today=today)
+    sph = services.seconds_per_credit_hour()
+    return {
+        "year": year,
+        "summary": summary,
+        "entries": services.year_entries(session=session, user_id=user_id, year=year),
+        "years": services.entry_years(session=session, user_id=user_id, current=today.year),
+        "chart": month_chart(
+            summary.by_month, seconds_per_hour=sph, year=year, target_per_month=summary.required / sph / 12
+        ),
+        "is_current_year": year == today.year,
+    }
+
+
+@bp.get("/")
+@login_required
+def mine():
+    return render_template("hours/mine.html", **_year_context(current_user.id, _year_arg()))
+
+
+def _manager_scope():
+    if not current_user.is_manager:
+        abort(403)
+    session = get_session()
+    return session, orgs.scope_for(session=session, user=current_user)
+
+
+def _member_page(user_id: int, form: AdjustmentForm | None = None, status: int = 200):
+    session, scope = _manager_scope()
+    member = orgs.get_member(session=session, scope=scope, user_id=user_id)
+    org = orgs.get_org(session=session, scope=scope, org_id=member.org_id)
+    if form is None and current_user.is_admin:
+        form = AdjustmentForm(formdata=None, local_date=clock.today())
+    ctx = _year_context(member.id, _year_arg())
+    return render_template("hours/member.html", member=member, org=org, form=form, **ctx), status
+
+
+@bp.get("/members/<int:user_id>")
+@login_required
+def member(user_id: int):
+    return _member_page(user_id)
+
+
+@bp.post("/members/<int:user_id>/adjust")
+@login_required
+def adjust(user_id: int):
+    session, scope = _manager_scope()
+    member = orgs.get_member(session=session, scope=scope, user_id=user_id)
+    if not current_user.is_admin:
+        abort(403)
+    form = AdjustmentForm()
+    if form.validate_on_submit():
+        try:
+            selfreports.add_adjustment(
+                session=session, member_id=member.id, minutes=form.minutes.data, reason=form.reason.data,
+                local_date=form.local_date.data, recorded_by_id=current_user.id, today=clock.today(),
+            )
+        except selfreports.ReportError as e:
+            form.reason.errors = [*form.reason.errors, str(e)]
+        else:
+            session.commit()
+            flash(f"已为 {member.name} 记入调整 {form.minutes.data} 分钟。", "success")
+            return redirect(url_for("hours.member", user_id=member.id, year=form.local_date.data.year))
+    session.rollback()
+    return _member_page(user_id, form=form, status=400)
+
+
+# ---------------------------------------------------------------- 个人自学申报
+
+
+@bp.route("/self-reports", methods=["GET", "POST"])
+@login_required
+def self_reports():
+    session = get_session()
+    form = SelfReportForm()
+    if request.method == "GET":
+        form.study_date.data = form.study_date.data or clock.today()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            selfreports.submit_report(
+                session=session, user_id=current_user.id, study_date=form.study_date.data,
+                minutes=form.minutes.data, topic=form.topic.data, place=form.place.data, today=clock.today(),
+            )
+        except selfreports.ReportError as e:
+            target = form.study_date if "日期" in str(e) or "年度" in str(e) else form.minutes
+            target.errors = [*target.errors, str(e)]
+        else:
+            session.commit()
+            flash("申报已提交，待支部书记审批。", "success")
+            return redirect(url_for("hours.self_reports"))
+    if request.method == "POST":
+        session.rollback()
+        status = 400
+    reports = selfreports.reports_of(session=session, user_id=current_user.id)
+    return render_template("hours/self_reports.html", form=form, reports=reports), status
+
+
+def _review_page(reject_errors: dict | None = None, typed: dict | None = None, status: int = 200):
+    session, scope = _manager_scope()
+    return render_template(
+        "hours/review.html",
+        pending=selfreports.review_queue(session=session, scope=scope, status="pending"),
+        decided=selfreports.review_queue(session=session, scope=scope, status="approved", limit=20)
+        + selfreports.review_queue(session=session, scope=scope, status="rejected", limit=20),
+        decide_form=DecideForm(),
+        reject_errors=reject_errors or {},
+        typed=typed or {},
+    ), status
+
+
+@bp.get("/self-reports/review")
+@login_required
+def review():
+    return _review_page()
+
+
+@bp.post("/self-reports/<int:report_id>/approve")
+@login_required
+def approve(report_id: int):
+    session, scope = _manager_scope()
+    report = selfreports.get_for_review(session=session, scope=scope, report_id=report_id)
+    if not DecideForm().validate_on_submit():
+        abort(400)
+    if selfreports.approve(session=session, report=report, decided_by_id=current_user.id, at=clock.now()):
+        session.commit()
+        flash(f"已通过申报：{report.topic}（{report.minutes} 分钟）。", "success")
+    else:
+        flash("该申报已经处理过了。", "info")
+    return redirect(url_for("hours.review"))
+
+
+@bp.post("/self-reports/<int:report_id>/reject")
+@login_required
+def reject(report_id: int):
+    session, scope = _manager_scope()
+    report = selfreports.get_for_review(session=session, scope=scope, report_id=report_id)
+    form = RejectForm()
+    if not form.validate_on_submit():
+        errors = form.reason.errors or ["请填写不通过的理由。"]
+        session.rollback()
+        return _review_page({report_id: "；".join(errors)}, {report_id: form.reason.data or ""}, status=400)
+    if selfreports.reject(
+        session=session, report=report, decided_by_id=current_user.id, at=clock.now(), reason=form.reason.data
+    ):
+        session.commit()
+        flash(f"已退回申报：{report.topic}。", "success")
+    else:
+        flash("该申报已经处理过了。", "info")
+    return redirect(url_for("hours.review"))
