@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
+    from lms.audit import bp as audit_bp
     from lms.auth import bp as auth_bp
     from lms.content import bp as content_bp
     from lms.orgs import bp as orgs_bp
@@ -36,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(orgs_bp)
+    app.register_blueprint(audit_bp)
 
     from lms.cli import register_cli
 
