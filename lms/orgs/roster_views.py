@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from lms.db import get_session
 from lms.orgs import bp, roster, services
-from lms.orgs.forms import ConfirmForm, MemberForm, MoveForm, ResetPasswordForm
+from lms.orgs.forms import ConfirmForm, MemberForm, MoveForm, ResetPasswordForm, choice
 
 
 def _show_errors(form, exc: roster.RosterError) -> list[str]:
@@ -146,7 +146,7 @@ def member_move(user_id: int):
     session = get_session()
     user, targets = roster.movable(session=session, actor=current_user, user_id=user_id)
     form = MoveForm()
-    form.org_id.choices = [(0, "请选择党支部")] + [(b.id, b.name) for b in targets]
+    form.org_id.choices = [choice(0, "请选择党支部")] + [choice(b.id, b.name) for b in targets]
     errors: list[str] = []
     if form.validate_on_submit():
         if not form.org_id.data:

@@ -1,0 +1,1 @@
+from tests.orgs.conftest import fast_password_hashing  # noqa: F401
