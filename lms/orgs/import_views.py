@@ -7,6 +7,7 @@ from pathlib import Path
 
 from flask import Response, abort, current_app, make_response, render_template, request
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from lms.db import get_session
 from lms.orgs import bp, import_files, importer, roster, services
@@ -80,12 +81,21 @@ def import_confirm():
         return render_template(
             "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=importer.MAX_ROWS,
         )
-    created = importer.apply(session=session, actor=current_user, report=report)
-    session.commit()
+    try:
+        created = importer.apply(session=session, actor=current_user, report=report)
+        session.commit()
+    except IntegrityError:  # a login taken by a concurrent import or edit: nothing was saved
+        session.rollback()
+        report = importer.check(session=session, actor=current_user, data=data, filename=filename)
+        import_files.discard_upload(directory=_upload_dir(), token=form.token.data)
+        return render_template(
+            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=importer.MAX_ROWS,
+        )
     import_files.discard_upload(directory=_upload_dir(), token=form.token.data)
     rows = [(u.name, u.login_name, pw, r.org.name) for (u, pw), r in zip(created, report.rows, strict=True)]
     return _no_store(make_response(render_template(
-        "orgs/import_done.html", report=report, rows=rows, rows_json=json.dumps(rows, ensure_ascii=False),
+        "orgs/import_done.html", report=report, rows=rows,
+        passwords_json=json.dumps([[u.id, pw] for u, pw in created], separators=(",", ":")),
         download=ConfirmForm(),
     )))
 
@@ -93,16 +103,17 @@ def import_confirm():
 @bp.route("/import/passwords.csv", methods=["POST"])
 @login_required
 def import_passwords():
-    """The initial-password list of the import just done, as CSV. The rows come from the result page
-    itself (nothing is kept on the server); only the four text columns are echoed back."""
-    _require_manager()
+    """The initial-password list of the import just done, as CSV. The (account id, password) pairs
+    come back from the result page itself — no password is kept on the server — and names, logins
+    and branches are read again, within the user's scope."""
+    session = _require_manager()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        rows = json.loads(request.form.get("rows", "[]"))
-        rows = [tuple(str(c) for c in row[:4]) for row in rows if isinstance(row, list) and len(row) == 4]
+        pairs = [(int(uid), str(pw)) for uid, pw in json.loads(request.form.get("passwords", "[]"))]
     except (ValueError, TypeError):
         abort(400)
+    rows = roster.credential_rows(session=session, actor=current_user, pairs=pairs)
     resp = Response(import_files.credentials_csv(rows), mimetype="text/csv")
     resp.headers["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%88%9D%E5%A7%8B%E5%AF%86%E7%A0%81.csv"
     return _no_store(resp)

@@ -281,3 +281,18 @@ def reset_password(*, session: Session, actor: User, user_id: int, password: str
         details={"password": "系统随机生成" if generated else "由操作人设置"},
     )
     return password
+
+
+def credential_rows(*, session: Session, actor: User, pairs: list[tuple[int, str]]) -> list[tuple[str, str, str, str]]:
+    """(姓名, 登录账号, 初始密码, 所在支部) for the accounts in scope among (user id, password) pairs."""
+    scope = _manager_scope(session, actor)
+    ids = [uid for uid, _ in pairs]
+    found: dict[int, tuple[User, Organization]] = {}
+    for i in range(0, len(ids), 500):
+        stmt = (
+            select(User, Organization)
+            .join(Organization, User.org_id == Organization.id)
+            .where(User.id.in_(ids[i : i + 500]), scope.user_filter())
+        )
+        found.update({u.id: (u, o) for u, o in session.exec(stmt)})
+    return [(found[uid][0].name, found[uid][0].login_name, pw, found[uid][1].name) for uid, pw in pairs if uid in found]

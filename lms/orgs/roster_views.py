@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from lms.db import get_session
 from lms.orgs import bp, roster, services
 from lms.orgs.forms import ConfirmForm, MemberForm, MoveForm, ResetPasswordForm, choice
+
+TAKEN_MEANWHILE = "党员编号或手机号刚刚被其他账号使用，请核对后重新提交。"
 
 
 def _show_errors(form, exc: roster.RosterError) -> list[str]:
@@ -51,10 +54,14 @@ def member_new(org_id: int):
                 member_no=form.member_no.data or "", phone=form.phone.data or "",
                 role=form.role.data if "role" in form else "member",
             )
-        except roster.RosterError as exc:
-            errors = _show_errors(form, exc)
-        else:
             session.commit()
+        except roster.RosterError as exc:
+            session.rollback()
+            errors = _show_errors(form, exc)
+        except IntegrityError:  # the same 党员编号/手机号 saved by someone else a moment ago
+            session.rollback()
+            errors = [TAKEN_MEANWHILE]
+        else:
             return _credentials(user, password, reason="created")
     return render_template("orgs/member_form.html", form=form, org=org, member=None, errors=errors, branches=branches)
 
@@ -74,11 +81,14 @@ def member_edit(user_id: int):
                 member_no=form.member_no.data or "", phone=form.phone.data or "",
                 role=form.role.data if "role" in form else None,
             )
+            session.commit()
         except roster.RosterError as exc:
             session.rollback()
             errors = _show_errors(form, exc)
+        except IntegrityError:
+            session.rollback()
+            errors = [TAKEN_MEANWHILE]
         else:
-            session.commit()
             flash("已保存修改。" if changes else "没有需要保存的修改。", "success" if changes else "info")
             return redirect(url_for("orgs.member", user_id=user.id))
     org = session.get(services.Organization, user.org_id)

@@ -186,6 +186,12 @@ def test_file_level_problems(client, tree, login, upload, user_count, data, file
     assert user_count() == before
 
 
+def test_no_file_chosen(client, tree, login):
+    login(tree["sec1"])
+    resp = client.post("/orgs/import", data={"csrf_token": csrf_token(client, "/orgs/import")})
+    assert resp.status_code == 200 and "请选择要导入的文件" in text(resp)
+
+
 def test_too_large_files_are_refused(client, tree, login, upload, user_count):
     from lms.orgs import importer
 
@@ -262,13 +268,19 @@ def test_templates_download_and_import_cleanly(client, tree, login, upload):
 def test_initial_password_list_downloads_as_csv(client, tree, login, upload, confirm):
     login(tree["sec1"])
     done = confirm(upload(csv_bytes(GOOD)))
-    rows_json = html.unescape(re.search(r'name="rows" value="([^"]*)"', done.get_data(as_text=True)).group(1))
+    pairs = html.unescape(re.search(r'name="passwords" value="([^"]*)"', done.get_data(as_text=True)).group(1))
     resp = client.post("/orgs/import/passwords.csv",
-                       data={"csrf_token": csrf_token(client, "/orgs/import"), "rows": rows_json})
+                       data={"csrf_token": csrf_token(client, "/orgs/import"), "passwords": pairs})
     assert resp.mimetype == "text/csv" and resp.headers["Cache-Control"] == "no-store"
     got = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert got[0] == ["姓名", "登录账号", "初始密码", "所在支部"]
-    assert [r[0] for r in got[1:]] == ["李明", "赵芳"] and all(len(r[2]) == 10 for r in got[1:])
+    assert [r[:2] for r in got[1:]] == [["李明", "D5001"], ["赵芳", "13912340002"]]
+    assert all(len(r[2]) == 10 and r[3] == "第一支部" for r in got[1:])
+    assert [r[2] for r in got[1:]] == re.findall(r'class="secret">([^<]+)<', done.get_data(as_text=True))
+    # Another branch's accounts are not listed, whatever ids are sent.
+    resp = client.post("/orgs/import/passwords.csv", data={
+        "csrf_token": csrf_token(client, "/orgs/import"), "passwords": f'[[{tree["m2"].id},"x"]]'})
+    assert len(list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))) == 1
 
 
 def test_admin_imports_a_secretary_into_any_branch(client, tree, login, upload, confirm, db):

@@ -271,6 +271,7 @@ def test_admin_cannot_lock_themself_out(app, tree, db):
         ("/orgs/members/{m1}/move", {"org_id": "{b2}"}),
         ("/orgs/import", {}),
         ("/orgs/import/confirm", {"token": "x" * 32}),
+        ("/orgs/import/passwords.csv", {"passwords": "[]"}),
     ],
 )
 def test_forged_requests_without_csrf_are_refused(client, tree, login, post, fetch_user, events, path, data):
@@ -307,3 +308,17 @@ def test_roster_search_and_status_filter(client, tree, make_user, login):
     page = client.get(f"/orgs/{tree['committee'].id}?q=党员&status=all").get_data(as_text=True)
     assert "党员甲" in page and "党员乙" in page and "书记甲" not in page
     assert "第一支部" in page  # the branch column when a whole committee is listed
+
+
+def test_a_login_taken_at_the_same_moment_gets_a_message_not_an_error(client, tree, login, post, monkeypatch, db):
+    from lms.auth.models import User
+    from lms.orgs import roster
+
+    monkeypatch.setattr(roster, "logins_taken", lambda **kw: set())  # as if the other save came just after the check
+    login(tree["sec1"])
+    resp = post(f"/orgs/{tree['b1'].id}/members/new",
+                {"name": "同时保存", "member_no": tree["m2"].member_no, "org_id": tree["b1"].id})
+    assert resp.status_code == 200 and "刚刚被其他账号使用" in resp.get_data(as_text=True)
+    assert 'value="同时保存"' in resp.get_data(as_text=True)
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count(User.id)).where(User.name == "同时保存")) == 0
