@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
 
+    from lms.audit import bp as audit_bp
     from lms.auth import bp as auth_bp
     from lms.certificates import init_app as init_certificates
     from lms.content import bp as content_bp
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(quiz_bp)
     init_certificates(app)  # blueprint + HarfBuzz check
     app.register_blueprint(hours_bp)
+    app.register_blueprint(audit_bp)
 
     from lms.cli import register_cli
 

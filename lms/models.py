@@ -1,5 +1,6 @@
 """Every table of every slice, imported once so SQLModel.metadata is complete (Alembic, tests)."""
 
+from lms.audit.models import AuditEvent  # noqa: F401
 from lms.auth.models import User  # noqa: F401
 from lms.certificates.models import BatchJob, Certificate, SerialCounter  # noqa: F401
 from lms.content.models import Course, Lesson, LessonVisit, Question  # noqa: F401

@@ -220,3 +220,17 @@ def synced(runner):
     result = runner.invoke(args=["lms", "content", "sync"])
     assert result.exit_code == 0, result.output
     return result
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """The default scrypt costs ~0.1 s per account; the tests create and log in many. The hash
+    method is not what they test, so a cheap one keeps the suite fast."""
+    from werkzeug import security
+
+    from lms.auth import services
+
+    monkeypatch.setattr(
+        services, "generate_password_hash",
+        lambda password, **kw: security.generate_password_hash(password, method="pbkdf2:sha256:1000"),
+    )

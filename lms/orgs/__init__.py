@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
-from lms.orgs import views  # noqa: E402,F401
+from lms.orgs import import_views, roster_views, views  # noqa: E402,F401

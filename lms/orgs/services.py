@@ -80,8 +80,15 @@ def get_member(*, session: Session, scope: Scope, user_id: int) -> User:
     return user
 
 
-def members_in_scope(*, session: Session, scope: Scope, org_id: int | None = None, q: str | None = None):
+STATUS_FILTERS = {"active": "正常", "inactive": "已停用", "all": "全部"}
+
+
+def _members_stmt(*, session: Session, scope: Scope, org_id: int | None, q: str | None, status: str | None):
     stmt = select(User).where(scope.user_filter())
+    if status == "active":
+        stmt = stmt.where(User.active.is_(True))
+    elif status == "inactive":
+        stmt = stmt.where(User.active.is_(False))
     if org_id is not None:
         sub = get_org(session=session, scope=scope, org_id=org_id)
         stmt = stmt.where(
@@ -90,7 +97,27 @@ def members_in_scope(*, session: Session, scope: Scope, org_id: int | None = Non
     if q:
         like = f"%{q.strip()}%"
         stmt = stmt.where(sa.or_(User.name.like(like), User.member_no.like(like), User.phone.like(like)))
+    return stmt
+
+
+def members_in_scope(
+    *, session: Session, scope: Scope, org_id: int | None = None, q: str | None = None, status: str | None = None
+):
+    stmt = _members_stmt(session=session, scope=scope, org_id=org_id, q=q, status=status)
     return list(session.exec(stmt.order_by(User.org_id, User.name)))
+
+
+def member_page(
+    *, session: Session, scope: Scope, org_id: int | None = None, q: str | None = None,
+    status: str | None = None, page: int = 1, per_page: int = 100,
+) -> tuple[list[User], int, int]:
+    """One page of the roster: (members, total, page number actually shown)."""
+    stmt = _members_stmt(session=session, scope=scope, org_id=org_id, q=q, status=status)
+    total = session.exec(select(sa.func.count()).select_from(stmt.subquery())).one()
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = session.exec(stmt.order_by(User.org_id, User.name, User.id).offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total, page
 
 
 def branch_counts(*, session: Session, scope: Scope) -> dict[int, int]:

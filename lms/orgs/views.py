@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.db import get_session
-from lms.orgs import bp, services
+from lms.orgs import bp, roster, services
+
+PER_PAGE = 100
 
 
 def _manager_scope():
@@ -12,6 +14,17 @@ def _manager_scope():
         abort(403)
     session = get_session()
     return session, services.scope_for(session=session, user=current_user)
+
+
+@bp.route("/home")
+@login_required
+def home():
+    """Where "组织与党员" leads: a secretary to their branch's roster, an admin to the overview."""
+    if not current_user.is_manager:
+        abort(403)
+    if current_user.is_admin:
+        return redirect(url_for("orgs.index"))
+    return redirect(url_for("orgs.org", org_id=current_user.org_id))
 
 
 @bp.route("/")
@@ -29,8 +42,19 @@ def org(org_id: int):
     session, scope = _manager_scope()
     org = services.get_org(session=session, scope=scope, org_id=org_id)
     q = request.args.get("q", "").strip()
-    members = services.members_in_scope(session=session, scope=scope, org_id=org.id, q=q or None)
-    return render_template("orgs/org.html", org=org, members=members, q=q)
+    status = request.args.get("status", "active")
+    if status not in services.STATUS_FILTERS:
+        status = "active"
+    members, total, page = services.member_page(
+        session=session, scope=scope, org_id=org.id, q=q or None, status=status,
+        page=request.args.get("page", 1, type=int) or 1, per_page=PER_PAGE,
+    )
+    pages = max(1, -(-total // PER_PAGE))
+    org_names = {o.id: o.name for o in services.orgs_in_scope(session=session, scope=scope)} if not org.is_branch else {}
+    return render_template(
+        "orgs/org.html", org=org, members=members, q=q, status=status, statuses=services.STATUS_FILTERS,
+        total=total, page=page, pages=pages, org_names=org_names,
+    )
 
 
 @bp.route("/members/<int:user_id>")
@@ -39,4 +63,6 @@ def member(user_id: int):
     session, scope = _manager_scope()
     user = services.get_member(session=session, scope=scope, user_id=user_id)
     org = services.get_org(session=session, scope=scope, org_id=user.org_id)
-    return render_template("orgs/member.html", member=user, org=org)
+    return render_template(
+        "orgs/member.html", member=user, org=org, manageable=roster.can_manage(current_user, user),
+    )

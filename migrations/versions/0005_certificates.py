@@ -1,7 +1,7 @@
 """certificates: issued certificates, serial counters per issuer and year, batch print jobs
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-21 05:50:40.711164
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import lms.db
 
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,7 @@
+"""Audit log: who did what to whom, and when — every secretary and admin action."""
+
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+from lms.audit import views  # noqa: E402,F401
