@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 from flask.cli import with_appcontext
 from sqlmodel import Session, select
@@ -31,6 +33,44 @@ def _user(session: Session, **kw) -> bool:
     return True
 
 
+def _demo_activity(session: Session, members: list) -> int:
+    """A few months of study for the demo members, so pages and reports have something to show.
+
+    Only for members with no ledger rows yet (idempotent): online study of the first lessons of
+    the first course, and a pending 个人自学申报 for every third member.
+    """
+    from datetime import timedelta
+
+    from lms import clock
+    from lms.content.models import Lesson
+    from lms.hours.models import LedgerEntry, SelfReport
+    from lms.hours.selfreports import ReportError, submit_report
+    from lms.hours.services import lesson_cap_seconds, upsert_online
+
+    lessons = list(session.exec(select(Lesson).where(Lesson.retired_at.is_(None)).order_by(Lesson.id)))
+    if not lessons:
+        return 0
+    today = clock.today()
+    year_start = today.replace(month=1, day=1)
+    touched = 0
+    for n, user in enumerate(members):
+        if session.exec(select(LedgerEntry.id).where(LedgerEntry.user_id == user.id).limit(1)).first() or \
+                session.exec(select(SelfReport.id).where(SelfReport.user_id == user.id).limit(1)).first():
+            continue
+        touched += 1
+        for k, lesson in enumerate(lessons[: n % 6]):
+            day = max(year_start, today - timedelta(days=7 * (n % 9) + 3 * k + 1))
+            upsert_online(session=session, user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id,
+                          local_date=day, seconds=lesson_cap_seconds(lesson.hours), at=clock.now())
+        if n % 3 == 0 and today > year_start:
+            with contextlib.suppress(ReportError):  # e.g. 1 January: nothing of this year to report
+                submit_report(session=session, user_id=user.id, study_date=today - timedelta(days=1), minutes=90,
+                              topic="自学《党政领导干部选拔任用工作条例》", place="在家自学，已做读书笔记",
+                              today=today)
+    session.flush()
+    return touched
+
+
 def load_demo(*, session: Session) -> int:
     created = 0
     committee = _org(session, COMMITTEE, "党委", None)
@@ -48,6 +88,10 @@ def load_demo(*, session: Session) -> int:
                 session, name=name, org_id=branch.id, role="member", member_no=f"D{b}{i:03d}",
                 phone=f"138{b:04d}{i:04d}",
             )
+    from lms.auth.models import User
+
+    members = list(session.exec(select(User).where(User.role == "member", User.member_no.like("D%")).order_by(User.id)))
+    _demo_activity(session, members)
     return created
 
 

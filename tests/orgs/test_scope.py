@@ -54,17 +54,26 @@ def test_search_members(client, tree, login):
     assert "党员丙" in page and "党员甲" not in page
 
 
-def test_demo_data_is_idempotent(runner, db):
+def test_demo_data_is_idempotent(runner, db, synced):
     import sqlalchemy as sa
 
     from lms.auth.models import User
+    from lms.hours.models import LedgerEntry, SelfReport
     from lms.orgs.models import Organization
+
+    def counts():
+        with db() as s:
+            return {
+                "users": s.execute(sa.select(sa.func.count(User.id))).scalar_one(),
+                "orgs": dict(s.execute(sa.select(Organization.kind, sa.func.count()).group_by(Organization.kind)).all()),
+                "ledger": s.execute(sa.select(sa.func.count(LedgerEntry.id), sa.func.sum(LedgerEntry.seconds))).one(),
+                "reports": s.execute(sa.select(sa.func.count(SelfReport.id))).scalar_one(),
+            }
 
     first = runner.invoke(args=["lms", "demo"])
     assert first.exit_code == 0, first.output
+    after_first = counts()
+    assert after_first["users"] == 31 and after_first["orgs"] == {"党委": 1, "党支部": 3}
+    assert after_first["ledger"][0] > 0 and after_first["reports"] > 0  # the demo has some study to show
     runner.invoke(args=["lms", "demo"])
-    with db() as s:
-        users = s.execute(sa.select(sa.func.count(User.id))).one()[0]
-        orgs = s.execute(sa.select(Organization.kind, sa.func.count()).group_by(Organization.kind)).all()
-    assert users == 31
-    assert dict(orgs) == {"党委": 1, "党支部": 3}
+    assert counts() == after_first
