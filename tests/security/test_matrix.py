@@ -42,7 +42,7 @@ def _url(app, world, endpoint: str, args) -> str:
         return url_for(endpoint, **args(world))
 
 
-def _check_status(resp, expected, route, role: str) -> None:
+def _check_status(resp, expected, role: str) -> None:
     body = resp.get_data(as_text=True)[:300] if resp.mimetype.startswith(("text/", "application/json")) else ""
     if expected == LOGIN:
         assert resp.status_code == 302, f"{role}: expected a redirect to /login, got {resp.status_code} {body}"
@@ -66,7 +66,7 @@ def test_get(world_app, endpoint, variant, role):
     args, expected = get_request(route, variant)
     client, _ = client_as(app, world, role)
     resp = client.get(_url(app, world, endpoint, args))
-    _check_status(resp, expected[role], route, role)
+    _check_status(resp, expected[role], role)
     _check_response(resp, role)
 
 
@@ -84,6 +84,6 @@ def test_post_refused(world_app, endpoint, role):
     if route.json and role == "anon":
         assert resp.status_code == 401 and resp.is_json
     else:
-        _check_status(resp, expected, route, role)
+        _check_status(resp, expected, role)
     assert changed_tables(before, fingerprint(app)) == []
     _check_response(resp, role)

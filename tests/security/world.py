@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,7 +58,6 @@ class World:
     cert_code: str = ""
     job: int = 0  # sec1's finished batch job
     upload_token: str = ""  # sec1's kept roster upload (preview done, not confirmed)
-    extra: dict = field(default_factory=dict)
 
 
 def _small_zip(pdf: bytes) -> bytes:
