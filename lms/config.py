@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_IP": "30 per 5 minutes",
     "RATELIMIT_ENABLED": True,
     "BASE_URL": "http://127.0.0.1:5000",
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # bytes per request (roster imports ≤ 2 MB); nginx: client_max_body_size
     "SITE_NAME": "党员在线学习平台",
     "TESTING": False,
 }

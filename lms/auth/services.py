@@ -18,6 +18,10 @@ class PasswordError(ValueError):
     pass
 
 
+class WrongOldPassword(PasswordError):
+    """The current password given when changing it is wrong (a guess: throttled like a login)."""
+
+
 def check_password_strength(password: str) -> None:
     if len(password) < 8:
         raise PasswordError("密码至少需要 8 位。")
@@ -87,7 +91,7 @@ def set_password(*, session: Session, user: User, password: str, must_change: bo
 
 def change_password(*, session: Session, user: User, old: str, new: str) -> None:
     if not check_password_hash(user.password_hash, old or ""):
-        raise PasswordError("原密码不正确。")
+        raise WrongOldPassword("原密码不正确。")
     if old == new:
         raise PasswordError("新密码不能与原密码相同。")
     check_password_strength(new)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import bp, services
@@ -73,7 +73,21 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _password_change_key() -> str:
+    return f"password-change:{current_user.id if current_user.is_authenticated else '-'}"
+
+
+def _old_password_wrong(response) -> bool:
+    return bool(g.get("old_password_wrong"))
+
+
+# Changing the password asks for the current one: a guess there counts like a failed login, so a
+# session left open on a shared computer cannot be used to find the password by trying.
 @bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_password_change_key, methods=["POST"],
+    deduct_when=_old_password_wrong,
+)
 @login_required
 def change_password():
     form = ChangePasswordForm()
@@ -82,6 +96,7 @@ def change_password():
         try:
             services.change_password(session=session, user=current_user, old=form.old_password.data, new=form.new_password.data)
         except services.PasswordError as exc:
+            g.old_password_wrong = isinstance(exc, services.WrongOldPassword)
             form.new_password.errors = [*form.new_password.errors, str(exc)]
         else:
             session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -243,7 +244,9 @@ def mask_name(name: str) -> str:
 
 
 def download_name(cert: Certificate) -> str:
-    return f"{cert.holder_name}-{cert.kind_label}-{cert.serial}.pdf"
+    # No control characters: a line break in a (legacy) name must not break the response header.
+    holder = re.sub(r"[\x00-\x1f\x7f/\\]+", " ", cert.holder_name).strip()
+    return f"{holder}-{cert.kind_label}-{cert.serial}.pdf"
 
 
 def combined_pdf(certs: list[Certificate]) -> bytes:

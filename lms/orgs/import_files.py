@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from lms import clock
+from lms.exports import safe_row
 from lms.orgs.importer import COLUMNS
 
 # --- templates and the credentials list --------------------------------------------------------
 
 
 def template_rows(branch_name: str) -> list[list[str]]:
-    return [list(COLUMNS), ["张三", "D0001", "13800000000", branch_name, "党员"]]
+    return [list(COLUMNS), safe_row(["张三", "D0001", "13800000000", branch_name, "党员"])]
 
 
 def template_csv(branch_name: str) -> bytes:
@@ -63,7 +64,7 @@ def credentials_csv(rows: list[tuple[str, str, str, str]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["姓名", "登录账号", "初始密码", "所在支部"])
-    writer.writerows(rows)
+    writer.writerows(safe_row(r) for r in rows)  # names typed by users: never a formula
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

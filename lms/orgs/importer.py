@@ -22,12 +22,21 @@ from lms import clock
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.orgs.models import Organization
-from lms.orgs.roster import clean_member_no, clean_phone, format_problems, generate_password, logins_taken
+from lms.orgs.roster import (
+    CONTROL_CHARS,
+    clean_member_no,
+    clean_phone,
+    format_problems,
+    generate_password,
+    logins_taken,
+)
 from lms.orgs.services import scope_for
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_COLUMNS = 30
+# An .xlsx is a ZIP: 2 MB can unpack to gigabytes (a "zip bomb") that openpyxl would read whole.
+MAX_XLSX_UNPACKED = 20 * 1024 * 1024
 COLUMNS = ("姓名", "党员编号", "手机号", "所在支部", "角色")
 HEADER_ALIASES = {
     "姓名": "姓名", "党员姓名": "姓名",
@@ -126,6 +135,12 @@ def _csv_rows(data: bytes):
 def _xlsx_rows(data: bytes):
     from openpyxl import load_workbook
 
+    try:  # the sizes the ZIP declares; zipfile never inflates a member past its declared size
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ImportFileError("无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式。") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise ImportFileError("该 Excel 文件解压后过大，请只保留党员名册一个工作表，或另存为 CSV 后重试。")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or foreign file
@@ -235,6 +250,8 @@ def _check_rows(*, session: Session, actor: User, rows: list[ImportRow]) -> None
             p.append("缺少姓名")
         elif len(row.name) > 50:
             p.append("姓名超过 50 个字")
+        elif CONTROL_CHARS.search(row.name):
+            p.append("姓名中有换行或其他不可见字符")
         if not row.member_no and not row.phone:
             p.append("党员编号和手机号都为空，至少填写一项")
         fmt = format_problems(name=row.name or "-", member_no=row.member_no, phone=row.phone)

@@ -22,6 +22,7 @@ from lms.orgs.services import Scope, get_member, get_org, scope_for
 
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
 NAME_MAX = 50
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # a name with a line break breaks file names and lists
 
 
 class RosterError(ValueError):
@@ -59,6 +60,8 @@ def format_problems(*, name: str, member_no: str, phone: str) -> dict[str, str]:
         errors["name"] = "请填写姓名。"
     elif len(name.strip()) > NAME_MAX:
         errors["name"] = f"姓名最多 {NAME_MAX} 个字。"
+    elif CONTROL_CHARS.search(name):
+        errors["name"] = "姓名中不能有换行或其他不可见字符。"
     if member_no and not auth.MEMBER_NO_RE.match(member_no):
         errors["member_no"] = f"党员编号“{member_no}”格式不正确：应为 3–32 位字母、数字或连字符。"
     if phone and not auth.PHONE_RE.match(phone):
