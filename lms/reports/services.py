@@ -168,17 +168,17 @@ def branch_report(*, session: Session, scope: Scope, org_id: int, year: int, tod
 # Sorting and filtering the rows (the screen and the exports share these).
 
 SORT_KEYS: dict[str, Callable[[MemberRow], object]] = {
-    "name": lambda r: (r.name, r.user_id),
-    "member_no": lambda r: (r.member_no or "", r.user_id),
-    "org": lambda r: (r.org_name, r.name, r.user_id),
-    "online": lambda r: (r.online, r.name),
-    "offline": lambda r: (r.offline, r.name),
-    "self_report": lambda r: (r.self_report, r.name),
-    "adjustment": lambda r: (r.adjustment, r.name),
-    "total": lambda r: (r.total, r.name),
-    "percent": lambda r: (r.percent, r.total, r.name),
-    "last": lambda r: (r.last_date or date.min, r.name),
-    "status": lambda r: (STATUSES.index(r.status), r.total, r.name),
+    "name": lambda r: r.name,
+    "member_no": lambda r: r.member_no or "",
+    "org": lambda r: r.org_name,
+    "online": lambda r: r.online,
+    "offline": lambda r: r.offline,
+    "self_report": lambda r: r.self_report,
+    "adjustment": lambda r: r.adjustment,
+    "total": lambda r: r.total,
+    "percent": lambda r: (r.percent, r.total),
+    "last": lambda r: r.last_date or date.min,
+    "status": lambda r: (STATUSES.index(r.status), r.total),
 }
 
 
@@ -213,6 +213,8 @@ class View:
         if self.q:
             q = self.q.casefold()
             out = [r for r in out if q in r.name.casefold() or q in (r.member_no or "").casefold()]
+        # Ties stay in name order whichever way the column is sorted (sorts are stable).
+        out = sorted(out, key=lambda r: (r.name, r.user_id))
         return sorted(out, key=SORT_KEYS[self.sort_key], reverse=self.descending)
 
 
