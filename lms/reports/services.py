@@ -115,11 +115,16 @@ def _source_sum(source: str):
     )
 
 
-def branch_query(*, scope: Scope, org: Organization, year: int):
-    """The branch report's one statement (also used by bench/ for EXPLAIN)."""
-    in_org = User.org_id.in_(
-        sa.select(Organization.id).where(Organization.path.startswith(org.path, autoescape=True))
-    )
+def subtree_org_ids(*, session: Session, scope: Scope, org: Organization) -> list[int]:
+    """Ids of the organisation's subtree that are in scope (the scope filter is applied here)."""
+    return list(session.exec(
+        select(Organization.id).where(Organization.path.startswith(org.path, autoescape=True), scope.org_filter())
+    ))
+
+
+def branch_query(*, org_ids: list[int], year: int):
+    """The branch report's one statement (also used by bench/ for EXPLAIN). `org_ids` come from
+    `subtree_org_ids`, i.e. are already limited to the viewer's scope."""
     return (
         select(
             User.id, User.name, User.member_no, User.org_id,
@@ -129,7 +134,7 @@ def branch_query(*, scope: Scope, org: Organization, year: int):
         )
         .select_from(User)
         .outerjoin(LedgerEntry, sa.and_(LedgerEntry.user_id == User.id, LedgerEntry.year == year))
-        .where(User.active.is_(True), scope.user_filter(), in_org)
+        .where(User.org_id.in_(org_ids), User.active.is_(True))
         .group_by(User.id, User.name, User.member_no, User.org_id)
     )
 
@@ -149,7 +154,7 @@ def branch_report(*, session: Session, scope: Scope, org_id: int, year: int, tod
     )
     rows = []
     for uid, name, member_no, org_id_, on, off, sr, adj, total, last in session.exec(
-        branch_query(scope=scope, org=org, year=year)
+        branch_query(org_ids=list(names), year=year)
     ):
         total = int(total)
         if isinstance(last, str):  # SQLite returns MAX() of a date column as text
@@ -178,7 +183,7 @@ SORT_KEYS: dict[str, Callable[[MemberRow], object]] = {
     "total": lambda r: r.total,
     "percent": lambda r: (r.percent, r.total),
     "last": lambda r: r.last_date or date.min,
-    "status": lambda r: (STATUSES.index(r.status), r.total),
+    "status": lambda r: (-STATUSES.index(r.status), r.total),  # 滞后 first
 }
 
 
@@ -252,14 +257,9 @@ class Rollup:
     bins: list[int] = field(default_factory=list)  # members per BIN_HOURS bin; the last is open-ended
 
 
-def rollup_query(*, scope: Scope, root: Organization, year: int, required: int, expected: float,
-                 bin_seconds: int):
-    """The roll-up's one statement (also used by bench/ for EXPLAIN)."""
-    users_in = (
-        sa.select(User.id)
-        .where(User.active.is_(True), scope.user_filter(),
-               User.org_id.in_(sa.select(Organization.id).where(Organization.path.startswith(root.path, autoescape=True))))
-    )
+def rollup_query(*, org_ids: list[int], year: int, required: int, expected: float, bin_seconds: int):
+    """The roll-up's one statement (also used by bench/ for EXPLAIN). `org_ids`: the subtree in scope."""
+    users_in = sa.select(User.id).where(User.org_id.in_(org_ids), User.active.is_(True))
     per_user = (
         sa.select(LedgerEntry.user_id.label("user_id"), sa.func.sum(LedgerEntry.seconds).label("total"))
         .where(LedgerEntry.year == year, LedgerEntry.user_id.in_(users_in))
@@ -276,7 +276,7 @@ def rollup_query(*, scope: Scope, root: Organization, year: int, required: int, 
         )
         .select_from(User)
         .outerjoin(per_user, per_user.c.user_id == User.id)
-        .where(User.id.in_(users_in))
+        .where(User.org_id.in_(org_ids), User.active.is_(True))
         .subquery("member")
     )
     return (
@@ -307,7 +307,7 @@ def committee_rollup(*, session: Session, scope: Scope, year: int, today: date,
     by_org = {o.id: OrgRollup(org=o, depth=o.path.count("/") - root.path.count("/")) for o in subtree}
     overall = OrgRollup(org=root, depth=0)
     bins = [0] * nbins
-    stmt = rollup_query(scope=scope, root=root, year=year, required=required, expected=expected,
+    stmt = rollup_query(org_ids=[o.id for o in subtree], year=year, required=required, expected=expected,
                         bin_seconds=bin_seconds)
     for org_id_, status, bin_, n, seconds in session.execute(stmt):
         n, seconds = int(n), int(seconds or 0)
