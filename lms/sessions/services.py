@@ -378,8 +378,7 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
                     f"更正台账 {written} 条",
             details=details,
         )
-    details["written"] = written
-    return details
+    return {**details, "written": written}
 
 
 def void_session(*, session: Session, scope: Scope, actor: User, record: OfflineSession, reason: str,

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms import clock
+from lms.auth.models import User
 from lms.db import get_session
 from lms.orgs import services as orgs
 from lms.sessions import bp, services
@@ -141,8 +142,6 @@ def detail(session_id: int):
     people = services.attendees(session=session, scope=scope, record=record)
     total = len(services.attendee_ids(session=session, record=record))
     lines = services.ledger_lines(session=session, scope=scope, record=record)
-    from lms.auth.models import User
-
     recorder = session.get(User, record.recorded_by_id)
     voider = session.get(User, record.voided_by_id) if record.voided_by_id else None
     return render_template(
