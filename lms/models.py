@@ -8,3 +8,4 @@ from lms.db import metadata  # noqa: F401
 from lms.hours.models import LedgerEntry, SelfReport, StudySession  # noqa: F401
 from lms.orgs.models import Organization  # noqa: F401
 from lms.quiz.models import Attempt, AttemptQuestion  # noqa: F401
+from lms.sessions.models import OfflineAttendance, OfflineSession  # noqa: F401

@@ -27,6 +27,7 @@ ACTION_LABELS: dict[str, str] = {
     "member.password_reset": "重置密码",
     "roster.import": "批量导入党员",
     "session.record": "登记集中学习",
+    "session.update": "修改集中学习",
     "session.void": "作废集中学习",
     "self_report.approve": "批准自学申报",
     "self_report.reject": "退回自学申报",
@@ -46,6 +47,18 @@ DETAIL_LABELS: dict[str, str] = {
     "filename": "文件",
     "branches": "涉及支部",
     "password": "密码",
+    "type": "类型",
+    "topic": "主题",
+    "date": "日期",
+    "duration": "时长",
+    "place": "地点",
+    "attendees": "参加人员",
+    "added": "新增参加人员",
+    "removed": "移除参加人员",
+    "reason": "理由",
+    "member": "党员",
+    "minutes": "分钟",
+    "batch": "批量处理",
 }
 
 

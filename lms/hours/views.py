@@ -9,7 +9,7 @@ from sqlmodel import select
 from lms import clock
 from lms.content.models import Course, Lesson
 from lms.db import get_session
-from lms.hours import bp, selfreports, services, tracker
+from lms.hours import approvals, bp, selfreports, services, tracker
 from lms.hours.chart import month_chart
 from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
 from lms.hours.templating import tracker_settings
@@ -208,7 +208,7 @@ def approve(report_id: int):
     report = selfreports.get_for_review(session=session, scope=scope, report_id=report_id)
     if not DecideForm().validate_on_submit():
         abort(400)
-    if selfreports.approve(session=session, report=report, decided_by_id=current_user.id, at=clock.now()):
+    if approvals.approve(session=session, actor=current_user, report=report, at=clock.now()):
         session.commit()
         flash(f"已通过申报：{report.topic}（{report.minutes} 分钟）。", "success")
     else:
@@ -226,11 +226,32 @@ def reject(report_id: int):
         errors = form.reason.errors or ["请填写不通过的理由。"]
         session.rollback()
         return _review_page({report_id: "；".join(errors)}, {report_id: form.reason.data or ""}, status=400)
-    if selfreports.reject(
-        session=session, report=report, decided_by_id=current_user.id, at=clock.now(), reason=form.reason.data
-    ):
+    if approvals.reject(session=session, actor=current_user, report=report, at=clock.now(), reason=form.reason.data):
         session.commit()
         flash(f"已退回申报：{report.topic}。", "success")
     else:
         flash("该申报已经处理过了。", "info")
+    return redirect(url_for("hours.review"))
+
+
+@bp.post("/self-reports/approve-batch")
+@login_required
+def approve_batch():
+    """批量通过: every ticked report in one transaction; already decided ones are skipped."""
+    session, scope = _manager_scope()
+    if not DecideForm().validate_on_submit():
+        abort(400)
+    try:
+        ids = [int(v) for v in request.form.getlist("report_ids")]
+    except ValueError:
+        abort(400)
+    if not ids:
+        flash("请先勾选要通过的申报。", "error")
+        return redirect(url_for("hours.review"))
+    result = approvals.approve_batch(session=session, scope=scope, actor=current_user, report_ids=ids, at=clock.now())
+    session.commit()
+    if result.approved:
+        flash(f"已批量通过 {len(result.approved)} 条申报。", "success")
+    if result.skipped:
+        flash(f"{len(result.skipped)} 条申报已由他人处理过，已跳过。", "info")
     return redirect(url_for("hours.review"))

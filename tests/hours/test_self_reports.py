@@ -24,7 +24,7 @@ def reports(db, user_id):
 
 def ledger_rows(db, user_id):
     with db() as s:
-        return list(s.exec(select(LedgerEntry).where(LedgerEntry.user_id == user_id)))
+        return list(s.exec(select(LedgerEntry).where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)))
 
 
 def test_member_reports_and_bad_input_keeps_what_was_typed(client, login, tree, frozen, db):

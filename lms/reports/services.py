@@ -1,0 +1,353 @@
+"""Year reports: SQL aggregations over the 学时 ledger, scoped, without a per-member query.
+
+- `branch_report`: one grouped query (members of an organisation's subtree LEFT JOIN their
+  ledger rows of the year) → a row per member with the sums per source and the last study date.
+- `committee_rollup`: one grouped query over per-member year totals → per organisation and
+  status and 4-学时 bin the member count and the sum; the roll-up and the distribution chart are
+  both read from its small result.
+- `monthly_progress`: one grouped query → the organisation's 学时 per month.
+
+The status rules are those of 我的学时 (`hours.services.pace_for`), so a member's status in the
+report is the one they see themselves.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from werkzeug.exceptions import Forbidden
+
+from lms.auth.models import User
+from lms.hours import services as hours
+from lms.hours.models import LedgerEntry
+from lms.orgs import services as orgs
+from lms.orgs.models import Organization
+from lms.orgs.services import Scope
+
+STATUSES = ("done", "on_track", "behind")
+STATUS_LABELS = {"done": "已达标", "on_track": "进度正常", "behind": "滞后"}
+PACE_TO_STATUS = {"done": "done", "on_track": "on_track", "behind": "behind", "ended_short": "behind"}
+BIN_HOURS = 4  # histogram bins, in 学时
+
+
+def expected_seconds(*, required: int, year: int, today: date) -> float:
+    """What a member should have by `today` to be on pace (the whole requirement once the year is over)."""
+    if year < today.year:
+        return float(required)
+    if year > today.year:
+        return 0.0
+    days = 366 if calendar.isleap(year) else 365
+    elapsed = (today - date(year, 1, 1)).days + 1
+    return required * elapsed / days
+
+
+def status_of(*, total: int, required: int, year: int, today: date) -> str:
+    pace = hours.pace_for(total=total, required=required, year=year, today=today)
+    return PACE_TO_STATUS[pace.state]
+
+
+def percent_of(total: int, required: int) -> int:
+    """As on 我的学时: whole percent, 0–100."""
+    return min(100, int(100 * max(total, 0) / required)) if required else 100
+
+
+# ---------------------------------------------------------------- branch table
+
+
+@dataclass
+class MemberRow:
+    user_id: int
+    name: str
+    member_no: str | None
+    org_id: int
+    org_name: str
+    online: int
+    offline: int
+    self_report: int
+    adjustment: int
+    total: int
+    last_date: date | None
+    percent: int
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class BranchReport:
+    org: Organization
+    year: int
+    today: date
+    required: int
+    rows: list[MemberRow]
+    subtree: bool = False  # members of several organisations (show the 所在组织 column)
+
+    @property
+    def members(self) -> int:
+        return len(self.rows)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(STATUSES, 0)
+        for r in self.rows:
+            out[r.status] += 1
+        return out
+
+    @property
+    def reached_rate(self) -> int:
+        return round(100 * self.counts["done"] / self.members) if self.members else 0
+
+    @property
+    def average(self) -> float:
+        return sum(r.total for r in self.rows) / self.members if self.members else 0.0
+
+
+def _source_sum(source: str):
+    return sa.func.coalesce(
+        sa.func.sum(sa.case((LedgerEntry.source == source, LedgerEntry.seconds), else_=0)), 0
+    )
+
+
+def subtree_org_ids(*, session: Session, scope: Scope, org: Organization) -> list[int]:
+    """Ids of the organisation's subtree that are in scope (the scope filter is applied here)."""
+    return list(session.exec(
+        select(Organization.id).where(Organization.path.startswith(org.path, autoescape=True), scope.org_filter())
+    ))
+
+
+def branch_query(*, org_ids: list[int], year: int):
+    """The branch report's one statement (also used by bench/ for EXPLAIN). `org_ids` come from
+    `subtree_org_ids`, i.e. are already limited to the viewer's scope."""
+    return (
+        select(
+            User.id, User.name, User.member_no, User.org_id,
+            _source_sum("online"), _source_sum("offline"), _source_sum("self_report"), _source_sum("adjustment"),
+            sa.func.coalesce(sa.func.sum(LedgerEntry.seconds), 0),
+            sa.func.max(sa.case((LedgerEntry.seconds > 0, LedgerEntry.local_date))),
+        )
+        .select_from(User)
+        .outerjoin(LedgerEntry, sa.and_(LedgerEntry.user_id == User.id, LedgerEntry.year == year))
+        .where(User.org_id.in_(org_ids), User.active.is_(True))
+        .group_by(User.id, User.name, User.member_no, User.org_id)
+    )
+
+
+def branch_report(*, session: Session, scope: Scope, org_id: int, year: int, today: date) -> BranchReport:
+    """Every active member of the organisation's subtree with their year's 学时 (org outside scope → 404)."""
+    if not scope.is_manager:
+        raise Forbidden()
+    org = orgs.get_org(session=session, scope=scope, org_id=org_id)
+    required = hours.required_seconds()
+    names = dict(
+        session.exec(
+            select(Organization.id, Organization.name).where(
+                Organization.path.startswith(org.path, autoescape=True), scope.org_filter()
+            )
+        ).all()
+    )
+    rows = []
+    for uid, name, member_no, org_id_, on, off, sr, adj, total, last in session.exec(
+        branch_query(org_ids=list(names), year=year)
+    ):
+        total = int(total)
+        if isinstance(last, str):  # SQLite returns MAX() of a date column as text
+            last = date.fromisoformat(last)
+        rows.append(MemberRow(
+            user_id=uid, name=name, member_no=member_no, org_id=org_id_, org_name=names.get(org_id_, ""),
+            online=int(on), offline=int(off), self_report=int(sr), adjustment=int(adj), total=total,
+            last_date=last, percent=percent_of(total, required),
+            status=status_of(total=total, required=required, year=year, today=today),
+        ))
+    rows.sort(key=lambda r: (r.name, r.user_id))
+    return BranchReport(org=org, year=year, today=today, required=required, rows=rows,
+                        subtree=len({r.org_id for r in rows} | {org.id}) > 1 or not org.is_branch)
+
+
+# Sorting and filtering the rows (the screen and the exports share these).
+
+SORT_KEYS: dict[str, Callable[[MemberRow], object]] = {
+    "name": lambda r: r.name,
+    "member_no": lambda r: r.member_no or "",
+    "org": lambda r: r.org_name,
+    "online": lambda r: r.online,
+    "offline": lambda r: r.offline,
+    "self_report": lambda r: r.self_report,
+    "adjustment": lambda r: r.adjustment,
+    "total": lambda r: r.total,
+    "percent": lambda r: (r.percent, r.total),
+    "last": lambda r: r.last_date or date.min,
+    "status": lambda r: (-STATUSES.index(r.status), r.total),  # 滞后 first
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """What the table shows: a status filter, a search, a sort (`-total` = descending)."""
+
+    status: str = ""
+    q: str = ""
+    sort: str = "name"
+
+    @classmethod
+    def parse(cls, status: str | None, q: str | None, sort: str | None) -> View:
+        status = status if status in STATUSES else ""
+        sort = sort or "name"
+        if sort.lstrip("-") not in SORT_KEYS:
+            sort = "name"
+        return cls(status=status, q=(q or "").strip()[:50], sort=sort)
+
+    @property
+    def sort_key(self) -> str:
+        return self.sort.lstrip("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.sort.startswith("-")
+
+    def apply(self, rows: list[MemberRow]) -> list[MemberRow]:
+        out = rows
+        if self.status:
+            out = [r for r in out if r.status == self.status]
+        if self.q:
+            q = self.q.casefold()
+            out = [r for r in out if q in r.name.casefold() or q in (r.member_no or "").casefold()]
+        # Ties stay in name order whichever way the column is sorted (sorts are stable).
+        out = sorted(out, key=lambda r: (r.name, r.user_id))
+        return sorted(out, key=SORT_KEYS[self.sort_key], reverse=self.descending)
+
+
+# ---------------------------------------------------------------- committee roll-up
+
+
+@dataclass
+class OrgRollup:
+    org: Organization
+    depth: int
+    members: int = 0
+    done: int = 0
+    on_track: int = 0
+    behind: int = 0
+    total_seconds: int = 0
+
+    @property
+    def rate(self) -> int:
+        """达标率, whole percent."""
+        return round(100 * self.done / self.members) if self.members else 0
+
+    @property
+    def average(self) -> float:
+        return self.total_seconds / self.members if self.members else 0.0
+
+
+@dataclass
+class Rollup:
+    root: Organization
+    year: int
+    today: date
+    required: int
+    orgs: list[OrgRollup]
+    overall: OrgRollup
+    bins: list[int] = field(default_factory=list)  # members per BIN_HOURS bin; the last is open-ended
+
+
+def rollup_query(*, org_ids: list[int], year: int, required: int, expected: float, bin_seconds: int):
+    """The roll-up's one statement (also used by bench/ for EXPLAIN). `org_ids`: the subtree in scope."""
+    users_in = sa.select(User.id).where(User.org_id.in_(org_ids), User.active.is_(True))
+    per_user = (
+        sa.select(LedgerEntry.user_id.label("user_id"), sa.func.sum(LedgerEntry.seconds).label("total"))
+        .where(LedgerEntry.year == year, LedgerEntry.user_id.in_(users_in))
+        .group_by(LedgerEntry.user_id)
+        .subquery("per_user")
+    )
+    total = sa.func.coalesce(per_user.c.total, 0)
+    member = (
+        sa.select(
+            User.org_id.label("org_id"),
+            sa.case((total >= required, "done"), (total >= expected, "on_track"), else_="behind").label("status"),
+            sa.case((total <= 0, 0), else_=total // bin_seconds).label("bin"),
+            total.label("total"),
+        )
+        .select_from(User)
+        .outerjoin(per_user, per_user.c.user_id == User.id)
+        .where(User.org_id.in_(org_ids), User.active.is_(True))
+        .subquery("member")
+    )
+    return (
+        sa.select(member.c.org_id, member.c.status, member.c.bin, sa.func.count(), sa.func.sum(member.c.total))
+        .group_by(member.c.org_id, member.c.status, member.c.bin)
+    )
+
+
+def bin_count() -> int:
+    """Bins up to 8 学时 past the requirement; the last bin is open-ended."""
+    required_hours = hours.required_seconds() / hours.seconds_per_credit_hour()
+    return int(required_hours // BIN_HOURS) + 3
+
+
+def committee_rollup(*, session: Session, scope: Scope, year: int, today: date,
+                     org_id: int | None = None) -> Rollup:
+    """Per organisation in the subtree (default: the viewer's whole scope): members, 达标, 滞后,
+    average 学时; plus the distribution of members' 学时. Outside scope → 404."""
+    if not scope.is_manager:
+        raise Forbidden()
+    in_scope = orgs.orgs_in_scope(session=session, scope=scope)
+    root = in_scope[0] if org_id is None else orgs.get_org(session=session, scope=scope, org_id=org_id)
+    subtree = [o for o in in_scope if o.path.startswith(root.path)]
+    required = hours.required_seconds()
+    expected = expected_seconds(required=required, year=year, today=today)
+    bin_seconds = BIN_HOURS * hours.seconds_per_credit_hour()
+    nbins = bin_count()
+    by_org = {o.id: OrgRollup(org=o, depth=o.path.count("/") - root.path.count("/")) for o in subtree}
+    overall = OrgRollup(org=root, depth=0)
+    bins = [0] * nbins
+    stmt = rollup_query(org_ids=[o.id for o in subtree], year=year, required=required, expected=expected,
+                        bin_seconds=bin_seconds)
+    for org_id_, status, bin_, n, seconds in session.execute(stmt):
+        n, seconds = int(n), int(seconds or 0)
+        for target in (by_org.get(org_id_), overall):
+            if target is None:
+                continue
+            target.members += n
+            setattr(target, status, getattr(target, status) + n)
+            target.total_seconds += seconds
+        bins[min(int(bin_), nbins - 1)] += n
+    rows = [r for r in by_org.values() if r.members or r.org.is_branch]
+    return Rollup(root=root, year=year, today=today, required=required, orgs=rows, overall=overall, bins=bins)
+
+
+# ---------------------------------------------------------------- monthly progress
+
+
+def monthly_progress(*, session: Session, scope: Scope, org: Organization, year: int) -> list[int]:
+    """学时 (seconds) per month of the year for the organisation's active members, January first."""
+    in_org = User.org_id.in_(
+        sa.select(Organization.id).where(Organization.path.startswith(org.path, autoescape=True))
+    )
+    month = sa.extract("month", LedgerEntry.local_date)
+    rows = session.execute(
+        sa.select(month, sa.func.sum(LedgerEntry.seconds))
+        .join(User, User.id == LedgerEntry.user_id)
+        .where(LedgerEntry.year == year, User.active.is_(True), scope.user_filter(), in_org)
+        .group_by(month)
+    )
+    out = [0] * 12
+    for m, seconds in rows:
+        out[int(m) - 1] = int(seconds or 0)
+    return out
+
+
+def distribution(rows: list[MemberRow]) -> list[int]:
+    """Members per BIN_HOURS bin (from a branch report's rows)."""
+    bin_seconds = BIN_HOURS * hours.seconds_per_credit_hour()
+    n = bin_count()
+    bins = [0] * n
+    for r in rows:
+        bins[min(max(r.total, 0) // bin_seconds, n - 1)] += 1
+    return bins

@@ -1,0 +1,7 @@
+"""集中学习: offline study sessions recorded by a secretary, credited to attendees through the ledger."""
+
+from flask import Blueprint
+
+bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+
+from lms.sessions import views  # noqa: E402,F401

@@ -1,0 +1,412 @@
+"""集中学习: recording, editing and voiding sessions, always through compensating ledger rows.
+
+The ledger is never updated: the amount credited for a session is the sum of its ledger rows per
+(member, local date). Recording, editing and voiding all compute the *target* amounts and append
+one row per difference (positive for new or longer attendance, negative for removed attendees,
+shorter sessions or a voided session). Running the same change twice writes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from werkzeug.exceptions import Forbidden, NotFound
+
+from lms.audit import services as audit
+from lms.auth.models import User
+from lms.hours import services as hours
+from lms.hours.models import LedgerEntry
+from lms.orgs import services as orgs
+from lms.orgs.models import Organization
+from lms.orgs.services import Scope
+from lms.sessions.models import SESSION_TYPES, OfflineAttendance, OfflineSession
+
+MIN_MINUTES, MAX_MINUTES = 1, 600
+TOPIC_MAX, PLACE_MAX, REASON_MAX = 200, 200, 500
+SIMILARITY = 0.6
+
+
+class SessionError(ValueError):
+    """Bad input, as {field name: Chinese message}."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("；".join(errors.values()))
+        self.errors = errors
+
+
+class DuplicateWarning(Exception):
+    """A likely duplicate exists; the caller may confirm and save anyway."""
+
+    def __init__(self, similar: list[OfflineSession]):
+        super().__init__("可能重复登记")
+        self.similar = similar
+
+
+@dataclass
+class SessionData:
+    type: str
+    topic: str
+    held_on: date | None
+    minutes: int | None
+    place: str
+    attendee_ids: list[int] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- reading, scoped
+
+
+def _require_manager(scope: Scope) -> None:
+    if not scope.is_manager:
+        raise Forbidden()
+
+
+def get_record(*, session: Session, scope: Scope, session_id: int) -> OfflineSession:
+    """A session of an organisation in scope, else 404."""
+    _require_manager(scope)
+    record = session.exec(
+        select(OfflineSession)
+        .join(Organization, Organization.id == OfflineSession.org_id)
+        .where(OfflineSession.id == session_id, scope.org_filter())
+    ).first()
+    if record is None:
+        raise NotFound()
+    return record
+
+
+def roster(*, session: Session, scope: Scope, org: Organization) -> list[User]:
+    """Active members of the organisation's subtree (what the attendance list offers)."""
+    return orgs.members_in_scope(session=session, scope=scope, org_id=org.id, status="active")
+
+
+def attendee_ids(*, session: Session, record: OfflineSession) -> list[int]:
+    return list(
+        session.exec(select(OfflineAttendance.user_id).where(OfflineAttendance.session_id == record.id))
+    )
+
+
+def attendees(*, session: Session, scope: Scope, record: OfflineSession) -> list[User]:
+    """Current attendees that the viewer may see (members moved out of scope are counted, not named)."""
+    return list(
+        session.exec(
+            select(User)
+            .join(OfflineAttendance, OfflineAttendance.user_id == User.id)
+            .where(OfflineAttendance.session_id == record.id, scope.user_filter())
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    record: OfflineSession
+    org: Organization
+    attendees: int
+
+
+def list_sessions(*, session: Session, scope: Scope, org_id: int | None = None, year: int | None = None,
+                  limit: int = 500) -> list[SessionRow]:
+    """Sessions of organisations in scope, newest first, with their attendee counts (one query)."""
+    _require_manager(scope)
+    counts = (
+        select(OfflineAttendance.session_id, sa.func.count().label("n"))
+        .group_by(OfflineAttendance.session_id)
+        .subquery()
+    )
+    stmt = (
+        select(OfflineSession, Organization, sa.func.coalesce(counts.c.n, 0))
+        .join(Organization, Organization.id == OfflineSession.org_id)
+        .outerjoin(counts, counts.c.session_id == OfflineSession.id)
+        .where(scope.org_filter())
+    )
+    if org_id is not None:
+        org = orgs.get_org(session=session, scope=scope, org_id=org_id)
+        stmt = stmt.where(Organization.path.startswith(org.path, autoescape=True))
+    if year is not None:
+        stmt = stmt.where(OfflineSession.held_on >= date(year, 1, 1), OfflineSession.held_on <= date(year, 12, 31))
+    stmt = stmt.order_by(sa.desc(OfflineSession.held_on), sa.desc(OfflineSession.id)).limit(limit)
+    return [SessionRow(r, o, int(n)) for r, o, n in session.exec(stmt)]
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    entry: LedgerEntry
+    member: User
+
+
+def ledger_lines(*, session: Session, scope: Scope, record: OfflineSession) -> list[LedgerLine]:
+    """Every ledger row written for this session (the correction history), members in scope."""
+    rows = session.exec(
+        select(LedgerEntry, User)
+        .join(User, User.id == LedgerEntry.user_id)
+        .where(LedgerEntry.offline_session_id == record.id, scope.user_filter())
+        .order_by(LedgerEntry.id)
+    )
+    return [LedgerLine(e, u) for e, u in rows]
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return re.sub(r"[\W_]+", "", text)
+
+
+def similar_topics(a: str, b: str) -> bool:
+    x, y = _normalise(a), _normalise(b)
+    if not x or not y:
+        return x == y
+    if x == y or (min(len(x), len(y)) >= 2 and (x in y or y in x)):
+        return True
+    return difflib.SequenceMatcher(None, x, y).ratio() >= SIMILARITY
+
+
+def find_duplicates(*, session: Session, org_id: int, held_on: date, type: str, topic: str,
+                    exclude_id: int | None = None) -> list[OfflineSession]:
+    """Live sessions of the same organisation, day and type with a similar topic."""
+    stmt = select(OfflineSession).where(
+        OfflineSession.org_id == org_id,
+        OfflineSession.held_on == held_on,
+        OfflineSession.type == type,
+        OfflineSession.voided_at.is_(None),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(OfflineSession.id != exclude_id)
+    return [s for s in session.exec(stmt.order_by(OfflineSession.id)) if similar_topics(s.topic, topic)]
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _validate(data: SessionData, *, today: date, allowed_ids: set[int]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    data.topic = (data.topic or "").strip()
+    data.place = (data.place or "").strip()
+    if data.type not in SESSION_TYPES:
+        errors["type"] = "请选择类型。"
+    if not data.topic:
+        errors["topic"] = "请填写主题。"
+    elif len(data.topic) > TOPIC_MAX:
+        errors["topic"] = f"主题不超过 {TOPIC_MAX} 字。"
+    if len(data.place) > PLACE_MAX:
+        errors["place"] = f"地点不超过 {PLACE_MAX} 字。"
+    if data.held_on is None:
+        errors["held_on"] = "请填写日期。"
+    elif data.held_on > today:
+        errors["held_on"] = "日期不能晚于今天：集中学习应在学习之后登记。"
+    elif data.held_on.year < 2000:
+        errors["held_on"] = "日期有误。"
+    if data.minutes is None or not MIN_MINUTES <= data.minutes <= MAX_MINUTES:
+        errors["duration"] = f"时长应在 {MIN_MINUTES} 分钟至 {MAX_MINUTES // 60} 小时（{MAX_MINUTES} 分钟）之间。"
+    ids = list(dict.fromkeys(data.attendee_ids))
+    if not ids:
+        errors["attendees"] = "请至少选择一名参加人员。"
+    elif set(ids) - allowed_ids:
+        # Only possible with a doctored form: someone outside the organisation's roster.
+        raise NotFound()
+    data.attendee_ids = ids
+    return errors
+
+
+# ---------------------------------------------------------------- the ledger side
+
+
+def _credited(session: Session, record_id: int) -> dict[tuple[int, date], int]:
+    """What the ledger currently credits for a session: {(member, local date): seconds}."""
+    rows = session.exec(
+        select(LedgerEntry.user_id, LedgerEntry.local_date, sa.func.sum(LedgerEntry.seconds))
+        .where(LedgerEntry.offline_session_id == record_id, LedgerEntry.source == "offline")
+        .group_by(LedgerEntry.user_id, LedgerEntry.local_date)
+    )
+    return {(u, d): int(s) for u, d, s in rows if int(s) != 0}
+
+
+def _sync_ledger(session: Session, record: OfflineSession, target: dict[tuple[int, date], int],
+                 actor: User, note: str) -> int:
+    """Append one row per difference between what is credited and `target`; returns rows written."""
+    current = _credited(session, record.id)
+    written = 0
+    for user_id, day in sorted(set(current) | set(target), key=lambda k: (k[1], k[0])):
+        delta = target.get((user_id, day), 0) - current.get((user_id, day), 0)
+        if delta:
+            hours.add_entry(
+                session=session, user_id=user_id, source="offline", seconds=delta, local_date=day,
+                recorded_by_id=actor.id, reason=note, offline_session_id=record.id,
+            )
+            written += 1
+    return written
+
+
+def _target(record: OfflineSession, ids) -> dict[tuple[int, date], int]:
+    return {(uid, record.held_on): record.duration_seconds for uid in ids}
+
+
+def _names(session: Session, ids) -> list[str]:
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(session.exec(select(User.name).where(User.id.in_(ids)).order_by(User.name)))
+
+
+def _minutes_text(seconds: int) -> str:
+    h, m = divmod(seconds // 60, 60)
+    return f"{h} 小时 {m} 分钟" if h and m else (f"{h} 小时" if h else f"{m} 分钟")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def record_session(*, session: Session, scope: Scope, actor: User, org: Organization, data: SessionData,
+                   today: date, at: datetime, confirm_duplicate: bool = False) -> OfflineSession:
+    """Record a session and credit every attendee. Raises SessionError or DuplicateWarning."""
+    _require_manager(scope)
+    org = orgs.get_org(session=session, scope=scope, org_id=org.id)
+    allowed = {u.id for u in roster(session=session, scope=scope, org=org)}
+    errors = _validate(data, today=today, allowed_ids=allowed)
+    if errors:
+        raise SessionError(errors)
+    if not confirm_duplicate:
+        similar = find_duplicates(session=session, org_id=org.id, held_on=data.held_on, type=data.type,
+                                  topic=data.topic)
+        if similar:
+            raise DuplicateWarning(similar)
+    record = OfflineSession(
+        org_id=org.id, type=data.type, topic=data.topic, held_on=data.held_on,
+        duration_seconds=data.minutes * 60, place=data.place, recorded_by_id=actor.id,
+        created_at=at, updated_at=at,
+    )
+    session.add(record)
+    session.flush()
+    session.add_all(OfflineAttendance(session_id=record.id, user_id=uid) for uid in data.attendee_ids)
+    session.flush()
+    _sync_ledger(session, record, _target(record, data.attendee_ids), actor, record.ledger_note)
+    audit.record(
+        session=session, actor=actor, action="session.record", target_type="offline_session",
+        target_id=record.id, org_id=org.id,
+        summary=f"登记集中学习：{record.type}“{record.topic}”，{record.held_on.isoformat()}，"
+                f"{_minutes_text(record.duration_seconds)}，{len(data.attendee_ids)} 人",
+        details={"type": record.type, "topic": record.topic, "date": record.held_on.isoformat(),
+                 "duration": _minutes_text(record.duration_seconds), "place": record.place,
+                 "count": len(data.attendee_ids), "attendees": _names(session, data.attendee_ids)},
+    )
+    return record
+
+
+def editable_attendees(*, session: Session, scope: Scope, record: OfflineSession) -> tuple[list[User], set[int]]:
+    """The choices when editing: the active roster plus current attendees in scope (e.g. since
+    deactivated); and the ids of attendees the editor cannot see (moved away), kept unchanged."""
+    org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
+    current = set(attendee_ids(session=session, record=record))
+    choices = {u.id: u for u in roster(session=session, scope=scope, org=org)}
+    for u in attendees(session=session, scope=scope, record=record):
+        choices.setdefault(u.id, u)
+    hidden = current - set(choices)
+    return sorted(choices.values(), key=lambda u: (u.org_id != org.id, u.name, u.id)), hidden
+
+
+def update_session(*, session: Session, scope: Scope, actor: User, record: OfflineSession, data: SessionData,
+                   revision: int | None, today: date, at: datetime,
+                   confirm_duplicate: bool = False) -> dict:
+    """Change a live session; the ledger gets compensating rows. Returns what changed (audit details)."""
+    _require_manager(scope)
+    record = get_record(session=session, scope=scope, session_id=record.id)
+    if record.is_voided:
+        raise SessionError({"form": "该记录已作废，不能再修改。"})
+    if revision is not None and revision != record.revision:
+        raise SessionError({"form": "该记录在您打开后已被修改，请刷新页面后重新填写。"})
+    choices, hidden = editable_attendees(session=session, scope=scope, record=record)
+    errors = _validate(data, today=today, allowed_ids={u.id for u in choices})
+    if errors:
+        raise SessionError(errors)
+    if not confirm_duplicate and (data.held_on != record.held_on or data.type != record.type
+                                  or not similar_topics(data.topic, record.topic)):
+        similar = find_duplicates(session=session, org_id=record.org_id, held_on=data.held_on, type=data.type,
+                                  topic=data.topic, exclude_id=record.id)
+        if similar:
+            raise DuplicateWarning(similar)
+
+    # Claim the revision: a concurrent edit or void of the same session loses cleanly.
+    table = OfflineSession.__table__
+    claimed = session.execute(
+        sa.update(table)
+        .where(table.c.id == record.id, table.c.revision == record.revision, table.c.voided_at.is_(None))
+        .values(revision=record.revision + 1, updated_at=at)
+    ).rowcount
+    if claimed != 1:
+        raise SessionError({"form": "该记录在您打开后已被修改或作废，请刷新页面后重新填写。"})
+    session.refresh(record)
+
+    old_ids = set(attendee_ids(session=session, record=record))
+    new_ids = set(data.attendee_ids) | hidden
+    changes: dict[str, list] = {}
+    for name, old, new in (
+        ("type", record.type, data.type),
+        ("topic", record.topic, data.topic),
+        ("date", record.held_on.isoformat(), data.held_on.isoformat()),
+        ("duration", _minutes_text(record.duration_seconds), _minutes_text(data.minutes * 60)),
+        ("place", record.place, data.place),
+    ):
+        if old != new:
+            changes[name] = [old, new]
+    record.type, record.topic, record.held_on = data.type, data.topic, data.held_on
+    record.duration_seconds, record.place = data.minutes * 60, data.place
+    session.add(record)
+    for uid in old_ids - new_ids:
+        session.delete(session.get(OfflineAttendance, (record.id, uid)))
+    session.add_all(OfflineAttendance(session_id=record.id, user_id=uid) for uid in new_ids - old_ids)
+    session.flush()
+    written = _sync_ledger(session, record, _target(record, new_ids), actor, f"更正 {record.ledger_note}")
+
+    added, removed = _names(session, new_ids - old_ids), _names(session, old_ids - new_ids)
+    details: dict = {"changes": changes}
+    if added:
+        details["added"] = added
+    if removed:
+        details["removed"] = removed
+    details["count"] = len(new_ids)
+    if changes or added or removed:
+        audit.record(
+            session=session, actor=actor, action="session.update", target_type="offline_session",
+            target_id=record.id, org_id=record.org_id,
+            summary=f"修改集中学习：{record.type}“{record.topic}”（{record.held_on.isoformat()}），"
+                    f"更正台账 {written} 条",
+            details=details,
+        )
+    return {**details, "written": written}
+
+
+def void_session(*, session: Session, scope: Scope, actor: User, record: OfflineSession, reason: str,
+                 at: datetime) -> int:
+    """Void a session: every attendee's credit is taken back by a negative row. Returns rows written."""
+    _require_manager(scope)
+    record = get_record(session=session, scope=scope, session_id=record.id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise SessionError({"reason": "请填写作废理由。"})
+    if len(reason) > REASON_MAX:
+        raise SessionError({"reason": f"作废理由不超过 {REASON_MAX} 字。"})
+    table = OfflineSession.__table__
+    claimed = session.execute(
+        sa.update(table)
+        .where(table.c.id == record.id, table.c.voided_at.is_(None))
+        .values(voided_at=at, voided_by_id=actor.id, void_reason=reason, revision=record.revision + 1,
+                updated_at=at)
+    ).rowcount
+    if claimed != 1:
+        raise SessionError({"form": "该记录已经作废。"})
+    session.refresh(record)
+    written = _sync_ledger(session, record, {}, actor, f"作废 {record.ledger_note}（{reason}）"[:500])
+    audit.record(
+        session=session, actor=actor, action="session.void", target_type="offline_session",
+        target_id=record.id, org_id=record.org_id,
+        summary=f"作废集中学习：{record.type}“{record.topic}”（{record.held_on.isoformat()}），"
+                f"冲减台账 {written} 条",
+        details={"reason": reason, "count": written},
+    )
+    return written

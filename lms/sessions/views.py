@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms import clock
+from lms.auth.models import User
+from lms.db import get_session
+from lms.orgs import services as orgs
+from lms.sessions import bp, services
+from lms.sessions.forms import SessionForm, VoidForm
+from lms.sessions.models import SESSION_TYPES
+
+
+def _manager_scope():
+    if not current_user.is_manager:
+        abort(403)
+    session = get_session()
+    return session, orgs.scope_for(session=session, user=current_user)
+
+
+def _year_arg() -> int | None:
+    year = request.args.get("year", type=int)
+    return year if year and 2000 <= year <= clock.today().year else None
+
+
+def _posted_ids() -> list[int]:
+    try:
+        return [int(v) for v in request.form.getlist("attendees")]
+    except ValueError:
+        abort(400)
+
+
+def _data(form: SessionForm) -> services.SessionData:
+    return services.SessionData(
+        type=form.type.data or "", topic=form.topic.data or "", held_on=form.held_on.data,
+        minutes=form.total_minutes, place=form.place.data or "", attendee_ids=_posted_ids(),
+    )
+
+
+def _apply_errors(form: SessionForm, errors: dict[str, str]) -> dict[str, str]:
+    """Put service errors on the form's fields; returns those shown elsewhere (duration, attendees, form)."""
+    rest = {}
+    for key, message in errors.items():
+        f = getattr(form, key, None)
+        if f is not None and key in ("type", "topic", "held_on", "place"):
+            if message not in f.errors:
+                f.errors = [*f.errors, message]
+        else:
+            rest[key] = message
+    return rest
+
+
+def _form_errors(form: SessionForm) -> dict[str, str]:
+    """WTForms errors of the duration fields belong to the 时长 group."""
+    extra = {}
+    for f in (form.duration_hours, form.duration_minutes):
+        if f.errors:
+            extra["duration"] = "；".join(f.errors)
+    return extra
+
+
+@bp.get("/")
+@login_required
+def index():
+    session, scope = _manager_scope()
+    org_id = request.args.get("org_id", type=int)
+    org = orgs.get_org(session=session, scope=scope, org_id=org_id) if org_id else None
+    year = _year_arg()
+    rows = services.list_sessions(session=session, scope=scope, org_id=org.id if org else None, year=year)
+    branches = orgs.orgs_in_scope(session=session, scope=scope)
+    return render_template(
+        "sessions/index.html", rows=rows, org=org, year=year, branches=branches,
+        years=list(range(clock.today().year, clock.today().year - 5, -1)),
+    )
+
+
+def _render_form(*, org, form, selected, choices, hidden=frozenset(), errors=None, similar=None, record=None,
+                 status=200):
+    return render_template(
+        "sessions/form.html", org=org, form=form, selected=set(selected), choices=choices, hidden=hidden,
+        errors=errors or {}, similar=similar or [], record=record, types=SESSION_TYPES, today=clock.today(),
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    session, scope = _manager_scope()
+    org_id = request.args.get("org_id", type=int)
+    if org_id is None:
+        if current_user.is_secretary:
+            return redirect(url_for("sessions.new", org_id=current_user.org_id))
+        branches = orgs.orgs_in_scope(session=session, scope=scope)
+        return render_template("sessions/pick_org.html", branches=branches)
+    org = orgs.get_org(session=session, scope=scope, org_id=org_id)
+    choices = services.roster(session=session, scope=scope, org=org)
+    form = SessionForm()
+    if request.method == "GET":
+        form.held_on.data = clock.today()
+        form.type.data = SESSION_TYPES[0]
+        return _render_form(org=org, form=form, selected=(), choices=choices)
+
+    errors: dict[str, str] = {}
+    similar = []
+    ids = _posted_ids()
+    if form.validate_on_submit() and not _form_errors(form):
+        try:
+            record = services.record_session(
+                session=session, scope=scope, actor=current_user, org=org, data=_data(form),
+                today=clock.today(), at=clock.now(), confirm_duplicate=bool(form.confirm_duplicate.data),
+            )
+        except services.SessionError as e:
+            errors = _apply_errors(form, e.errors)
+        except services.DuplicateWarning as w:
+            similar = w.similar
+        else:
+            session.commit()
+            flash(
+                f"已登记集中学习“{record.topic}”：{len(set(ids))} 名党员各计入 "
+                f"{record.duration_seconds // 60} 分钟。", "success",
+            )
+            return redirect(url_for("sessions.detail", session_id=record.id))
+    else:
+        errors = _form_errors(form)
+        if form.held_on.data is None and not form.held_on.errors:
+            form.held_on.errors = ["请填写日期。"]
+        if not ids:
+            errors.setdefault("attendees", "请至少选择一名参加人员。")
+    session.rollback()
+    form.confirm_duplicate.data = False
+    return _render_form(org=org, form=form, selected=ids, choices=choices, errors=errors, similar=similar,
+                        status=400 if errors or not similar else 200)
+
+
+@bp.get("/<int:session_id>")
+@login_required
+def detail(session_id: int):
+    session, scope = _manager_scope()
+    record = services.get_record(session=session, scope=scope, session_id=session_id)
+    org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
+    people = services.attendees(session=session, scope=scope, record=record)
+    total = len(services.attendee_ids(session=session, record=record))
+    lines = services.ledger_lines(session=session, scope=scope, record=record)
+    recorder = session.get(User, record.recorded_by_id)
+    voider = session.get(User, record.voided_by_id) if record.voided_by_id else None
+    return render_template(
+        "sessions/detail.html", record=record, org=org, people=people, total=total, lines=lines,
+        recorder=recorder, voider=voider,
+    )
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(session_id: int):
+    session, scope = _manager_scope()
+    record = services.get_record(session=session, scope=scope, session_id=session_id)
+    org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
+    if record.is_voided:
+        flash("该记录已作废，不能再修改。", "info")
+        return redirect(url_for("sessions.detail", session_id=record.id))
+    choices, hidden = services.editable_attendees(session=session, scope=scope, record=record)
+    form = SessionForm()
+    if request.method == "GET":
+        form = SessionForm(formdata=None, type=record.type, topic=record.topic, held_on=record.held_on,
+                           duration_hours=record.duration_seconds // 3600,
+                           duration_minutes=record.duration_seconds % 3600 // 60, place=record.place,
+                           revision=str(record.revision))
+        current = set(services.attendee_ids(session=session, record=record))
+        return _render_form(org=org, form=form, selected=current, choices=choices, hidden=hidden, record=record)
+
+    errors: dict[str, str] = {}
+    similar = []
+    ids = _posted_ids()
+    if form.validate_on_submit() and not _form_errors(form):
+        try:
+            revision = int(form.revision.data) if (form.revision.data or "").isdigit() else None
+            details = services.update_session(
+                session=session, scope=scope, actor=current_user, record=record, data=_data(form),
+                revision=revision, today=clock.today(), at=clock.now(),
+                confirm_duplicate=bool(form.confirm_duplicate.data),
+            )
+        except services.SessionError as e:
+            errors = _apply_errors(form, e.errors)
+        except services.DuplicateWarning as w:
+            similar = w.similar
+        else:
+            session.commit()
+            if details["written"]:
+                flash(f"已保存修改，台账已更正 {details['written']} 条（原记录保留）。", "success")
+            else:
+                flash("已保存修改，各人学时不变。", "success")
+            return redirect(url_for("sessions.detail", session_id=record.id))
+    else:
+        errors = _form_errors(form)
+        if form.held_on.data is None and not form.held_on.errors:
+            form.held_on.errors = ["请填写日期。"]
+        if not ids:
+            errors.setdefault("attendees", "请至少选择一名参加人员。")
+    session.rollback()
+    form.confirm_duplicate.data = False
+    return _render_form(org=org, form=form, selected=ids, choices=choices, hidden=hidden, errors=errors,
+                        similar=similar, record=record, status=400 if errors or not similar else 200)
+
+
+@bp.route("/<int:session_id>/void", methods=["GET", "POST"])
+@login_required
+def void(session_id: int):
+    session, scope = _manager_scope()
+    record = services.get_record(session=session, scope=scope, session_id=session_id)
+    org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
+    if record.is_voided:
+        flash("该记录已经作废。", "info")
+        return redirect(url_for("sessions.detail", session_id=record.id))
+    form = VoidForm()
+    total = len(services.attendee_ids(session=session, record=record))
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                written = services.void_session(
+                    session=session, scope=scope, actor=current_user, record=record, reason=form.reason.data,
+                    at=clock.now(),
+                )
+            except services.SessionError as e:
+                form.reason.errors = [*form.reason.errors, *e.errors.values()]
+            else:
+                session.commit()
+                flash(f"已作废，{written} 名党员的相应学时已冲减（原记录保留）。", "success")
+                return redirect(url_for("sessions.detail", session_id=record.id))
+        session.rollback()
+        status = 400
+    return render_template("sessions/void.html", record=record, org=org, form=form, total=total), status
