@@ -1,7 +1,7 @@
 """CSV and XLSX exports of the branch table: the same rows and columns as the screen.
 
 Text that a spreadsheet would read as a formula (a name like "=1+1") is neutralised with a
-leading apostrophe, in both formats. Numbers are written by us, never from user input.
+leading apostrophe (lms.exports.safe_cell), in both formats. Numbers are written by us, never from user input.
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from lms import formatting
+from lms.exports import safe_cell
 from lms.hours import services as hours
 from lms.reports.services import BranchReport, MemberRow
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def columns(report: BranchReport) -> list[tuple[str, str]]:
@@ -76,7 +71,7 @@ def to_csv(report: BranchReport, rows: list[MemberRow]) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([h for _, h in cols])
     for row in rows:
-        writer.writerow([neutralise(text(row, k)) if k in ("name", "member_no", "org") else text(row, k)
+        writer.writerow([safe_cell(text(row, k)) if k in ("name", "member_no", "org") else text(row, k)
                          for k, _ in cols])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -95,7 +90,7 @@ def to_xlsx(report: BranchReport, rows: list[MemberRow], *, title: str) -> bytes
         for key, _ in cols:
             value = cell(row, key)
             if isinstance(value, str):
-                value = neutralise(value)
+                value = safe_cell(value)
             elif key == "percent":
                 value = value / 100
             values.append(value)

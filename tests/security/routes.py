@@ -104,6 +104,10 @@ def attempt(w):
     return {"attempt_id": w.attempt}
 
 
+def offline(w):
+    return {"session_id": w.offline}
+
+
 def today() -> str:
     return clock.today().isoformat()
 
@@ -167,6 +171,24 @@ ROUTES: dict[str, Route] = {
     "hours.review": Route("GET", get=MANAGERS),
     "hours.approve": Route("POST", report, post=POST_B1_RECORD),
     "hours.reject": Route("POST", report, post=POST_B1_RECORD, data=lambda w: {"reason": "越权"}),
+    "hours.approve_batch": Route("POST", post=expect(LOGIN, 403, ALLOW, 404, ALLOW),
+                                 data=lambda w: {"report_ids": [str(w.report)]}),
+    # --- 集中学习 sessions
+    "sessions.index": Route("GET", get=MANAGERS),
+    "sessions.new": Route("GET,POST", branch1, get=B1_RECORD, post=POST_B1_RECORD,
+                          data=lambda w: {"type": "党课", "topic": "越权", "held_on": today(), "hours": "1",
+                                          "minutes": "0", "place": "x", "attendees": [str(w.m1)]}),
+    "sessions.detail": Route("GET", offline, get=B1_RECORD),
+    "sessions.edit": Route("GET,POST", offline, get=B1_RECORD, post=POST_B1_RECORD,
+                           data=lambda w: {"type": "党课", "topic": "越权", "held_on": today(), "hours": "9",
+                                           "minutes": "0", "place": "x", "attendees": [str(w.m1)]}),
+    "sessions.void": Route("GET,POST", offline, get=B1_RECORD, post=POST_B1_RECORD,
+                           data=lambda w: {"reason": "越权"}),
+    # --- reports
+    "reports.index": Route("GET", get=expect(LOGIN, 403, 302, 302, 200)),
+    "reports.org": Route("GET", branch1, get=B1_RECORD),
+    "reports.export_csv": Route("GET", branch1, get=B1_RECORD),
+    "reports.export_xlsx": Route("GET", branch1, get=B1_RECORD),
     # --- certificates
     "certificates.mine": Route("GET", get=EVERYONE),
     "certificates.claim": Route("POST", post=POST_ANY_USER,

@@ -57,6 +57,7 @@ class World:
     cert: int = 0  # m1's certificate (this year)
     cert_code: str = ""
     job: int = 0  # sec1's finished batch job
+    offline: int = 0  # a 集中学习 session of branch 1, m1 attending, payload topic and place
     upload_token: str = ""  # sec1's kept roster upload (preview done, not confirmed)
 
 
@@ -148,6 +149,17 @@ def build_world(app) -> World:
             s.add(job)
             s.flush()
             w.job = job.id
+            from lms.orgs.models import Organization
+            from lms.orgs.services import scope_for
+            from lms.sessions.services import SessionData, record_session
+
+            sec1_user = s.get(User, w.sec1)
+            w.offline = record_session(
+                session=s, scope=scope_for(session=s, user=sec1_user), actor=sec1_user, org=s.get(Organization, w.b1),
+                data=SessionData(type="党课", topic=PAYLOAD, held_on=clock.today(), minutes=90, place=PAYLOAD,
+                                 attendee_ids=[w.m1]),
+                today=clock.today(), at=clock.now(),
+            ).id
             audit.record(session=s, actor=s.get(User, w.admin), action="security.test", target_type="user",
                          target_id=w.m1, org_id=w.b1, summary=PAYLOAD, details={"note": PAYLOAD, "name": NAME_IMG})
 
