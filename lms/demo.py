@@ -71,12 +71,41 @@ def _demo_activity(session: Session, members: list) -> int:
     return touched
 
 
+def _demo_sessions(session: Session, branches: list[Organization]) -> None:
+    """One recorded 集中学习 per branch (a 主题党日 a few weeks ago), unless the branch has one."""
+    from datetime import timedelta
+
+    from lms import clock
+    from lms.auth.models import User
+    from lms.orgs.services import scope_for
+    from lms.sessions.models import OfflineSession
+    from lms.sessions.services import SessionData, record_session
+
+    today = clock.today()
+    held_on = max(today.replace(month=1, day=1), today - timedelta(days=20))
+    for branch in branches:
+        if session.exec(select(OfflineSession.id).where(OfflineSession.org_id == branch.id).limit(1)).first():
+            continue
+        people = list(session.exec(select(User).where(User.org_id == branch.id, User.active.is_(True)).order_by(User.id)))
+        secretary = next((u for u in people if u.role == "secretary"), None)
+        if secretary is None:
+            continue
+        record_session(
+            session=session, scope=scope_for(session=session, user=secretary), actor=secretary, org=branch,
+            data=SessionData(type="主题党日", topic="学习《党政领导干部选拔任用工作条例》", held_on=held_on,
+                             minutes=150, place="党员活动室", attendee_ids=[u.id for u in people[:-2]]),
+            today=today, at=clock.now(), confirm_duplicate=True,
+        )
+
+
 def load_demo(*, session: Session) -> int:
     created = 0
     committee = _org(session, COMMITTEE, "党委", None)
     created += _user(session, name="组织委员（管理员）", org_id=committee.id, role="admin", member_no="admin")
+    branches = []
     for b, branch_name in enumerate(BRANCHES, start=1):
         branch = _org(session, branch_name, "党支部", committee)
+        branches.append(branch)
         created += _user(
             session, name=f"{SURNAMES[b]}书记", org_id=branch.id, role="secretary", member_no=f"sec{b}",
             phone=f"1390000000{b}",
@@ -92,6 +121,7 @@ def load_demo(*, session: Session) -> int:
 
     members = list(session.exec(select(User).where(User.role == "member", User.member_no.like("D%")).order_by(User.id)))
     _demo_activity(session, members)
+    _demo_sessions(session, branches)
     return created
 
 
