@@ -72,8 +72,13 @@ def _demo_activity(session: Session, members: list) -> int:
 
 
 def _demo_sessions(session: Session, branches: list[Organization]) -> None:
-    """One recorded 集中学习 per branch (a 主题党日 a few weeks ago), unless the branch has one."""
-    from datetime import timedelta
+    """A year of recorded 集中学习 per branch, so the reports show every status.
+
+    The first three members also went to every 集中轮训 day (they reach the 32 学时), the next
+    three to most of them (about on pace), the rest only to the 主题党日. A session whose topic
+    the branch already has is not recorded again (idempotent).
+    """
+    from datetime import date, timedelta
 
     from lms import clock
     from lms.auth.models import User
@@ -82,20 +87,37 @@ def _demo_sessions(session: Session, branches: list[Organization]) -> None:
     from lms.sessions.services import SessionData, record_session
 
     today = clock.today()
-    held_on = max(today.replace(month=1, day=1), today - timedelta(days=20))
+
+    def on(month: int) -> date:
+        return max(today.replace(month=1, day=1), min(date(today.year, month, 15), today))
+
     for branch in branches:
-        if session.exec(select(OfflineSession.id).where(OfflineSession.org_id == branch.id).limit(1)).first():
-            continue
         people = list(session.exec(select(User).where(User.org_id == branch.id, User.active.is_(True)).order_by(User.id)))
         secretary = next((u for u in people if u.role == "secretary"), None)
-        if secretary is None:
+        members = [u for u in people if u.role == "member"]
+        if secretary is None or len(members) < 6:
             continue
-        record_session(
-            session=session, scope=scope_for(session=session, user=secretary), actor=secretary, org=branch,
-            data=SessionData(type="主题党日", topic="学习《党政领导干部选拔任用工作条例》", held_on=held_on,
-                             minutes=150, place="党员活动室", attendee_ids=[u.id for u in people[:-2]]),
-            today=today, at=clock.now(), confirm_duplicate=True,
-        )
+        keen, steady = [u.id for u in members[:3]], [u.id for u in members[3:6]]
+        plan = [
+            ("集中轮训", "党支部书记和党员集中轮训（第一期）", on(3), 600, keen + steady),
+            ("集中轮训", "党支部书记和党员集中轮训（第二期）", on(6), 600, keen + steady),
+            ("集中轮训", "党支部书记和党员集中轮训（第三期）", on(9), 600, keen),
+            ("党课", "专题党课：作风建设永远在路上", on(9), 360, steady),
+            ("主题党日", "学习《党政领导干部选拔任用工作条例》", max(today.replace(month=1, day=1),
+                                                       today - timedelta(days=20)), 150,
+             [u.id for u in people[:-2]]),
+        ]
+        done = set(session.exec(select(OfflineSession.topic).where(OfflineSession.org_id == branch.id)))
+        scope = scope_for(session=session, user=secretary)
+        for kind, topic, held_on, minutes, attendees in plan:
+            if topic in done:
+                continue
+            record_session(
+                session=session, scope=scope, actor=secretary, org=branch,
+                data=SessionData(type=kind, topic=topic, held_on=held_on, minutes=minutes, place="党员活动室",
+                                 attendee_ids=attendees),
+                today=today, at=clock.now(), confirm_duplicate=True,
+            )
 
 
 def load_demo(*, session: Session) -> int:
