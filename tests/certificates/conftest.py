@@ -29,6 +29,17 @@ class Eligible:
         self.totals[(user.id, year)] = seconds
 
 
+@pytest.fixture(scope="session")
+def cert_font_dir(tmp_path_factory):
+    """One pre-subset font cache for the whole run (built by the first certificate)."""
+    return tmp_path_factory.mktemp("cert-fonts")
+
+
+@pytest.fixture
+def app_config(app_config, cert_font_dir):
+    return {**app_config, "CERT_FONT_DIR": str(cert_font_dir)}
+
+
 @pytest.fixture
 def eligible(monkeypatch) -> Eligible:
     state = Eligible()
@@ -69,6 +80,14 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
     f.write_bytes(pdf)
     out = subprocess.run(["pdftotext", "-layout", str(f), "-"], check=True, capture_output=True, text=True).stdout
     return re.sub(r"[ \t]+", " ", out)
+
+
+def pdf_fonts(pdf: bytes, tmp_path) -> list[list[str]]:
+    """pdffonts rows: name, type…, emb, sub, uni, object id, generation."""
+    f = tmp_path / "f.pdf"
+    f.write_bytes(pdf)
+    out = subprocess.run(["pdffonts", str(f)], check=True, capture_output=True, text=True).stdout
+    return [line.split() for line in out.splitlines()[2:]]
 
 
 def pdf_pages(pdf: bytes, tmp_path) -> int:
