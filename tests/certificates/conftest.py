@@ -90,6 +90,19 @@ def pdf_fonts(pdf: bytes, tmp_path) -> list[list[str]]:
     return [line.split() for line in out.splitlines()[2:]]
 
 
+def qr_texts(pdf: bytes, tmp_path, page: int = 1) -> list[str]:
+    """What a phone reads from the QR codes on one page (rendered at 150 dpi)."""
+    import zxingcpp
+    from PIL import Image
+
+    f = tmp_path / "q.pdf"
+    f.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(f),
+                    str(tmp_path / "q")], check=True)
+    results = zxingcpp.read_barcodes(Image.open(tmp_path / "q.png"))
+    return [r.text for r in results if r.format == zxingcpp.BarcodeFormat.QRCode]
+
+
 def pdf_pages(pdf: bytes, tmp_path) -> int:
     f = tmp_path / "p.pdf"
     f.write_bytes(pdf)
