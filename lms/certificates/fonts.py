@@ -209,8 +209,8 @@ def _key(src: Source, chars: frozenset[str], builder: str) -> str:
 
 
 def _build(src: Source, chars: frozenset[str], dest: Path, builder: str) -> None:
-    data = (_subset_harfbuzz if builder == "harfbuzz" else _subset_fonttools)(src, chars)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    data = (_subset_harfbuzz if builder == "harfbuzz" else _subset_fonttools)(src, chars)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".building-", suffix=".otf")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
@@ -225,7 +225,7 @@ def _stamp(font_dir: Path) -> tuple[int, int, int] | None:
     """Identifies the extra-characters file's version (it is always replaced, never edited)."""
     try:
         st = (font_dir / EXTRA_FILE).stat()
-    except FileNotFoundError:
+    except OSError:  # missing (or font_dir unusable: ensure() reports that)
         return None
     return st.st_ino, st.st_mtime_ns, st.st_size
 
@@ -233,7 +233,7 @@ def _stamp(font_dir: Path) -> tuple[int, int, int] | None:
 def read_extra(font_dir: Path) -> frozenset[str]:
     try:
         text = (font_dir / EXTRA_FILE).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    except OSError:
         return frozenset()
     return frozenset(c for c in text if c.isprintable() and not c.isspace())
 
@@ -260,33 +260,44 @@ def charset(font_dir: Path) -> frozenset[str]:
 _faces: dict[tuple[Path, tuple | None], tuple[Face, ...]] = {}
 
 
-def ensure(font_dir: Path, *, extra: frozenset[str] = frozenset(), build: bool = True) -> tuple[Face, ...]:
+def ensure(font_dir: Path, *, extra: frozenset[str] = frozenset()) -> tuple[Face, ...]:
     """The subset faces for the current character set (+ `extra`, remembered), built if missing.
 
-    Returns () when the system font is not installed (the CSS then falls back to fontconfig's
-    fonts), or when a face is missing and build is False.
+    Returns () when the system font is not installed or the directory cannot be written: the
+    CSS then falls back to the full system font (slower, same look).
     """
     srcs = sources()
     if not srcs:
         return ()
     with _lock:
-        if extra - charset(font_dir):
-            _write_extra(font_dir, read_extra(font_dir) | extra)
-        memo_key = (font_dir, _stamp(font_dir))
-        faces = _faces.get(memo_key)
-        if faces and all(f.path.exists() for f in faces):
-            return faces
-        chars, builder, faces = charset(font_dir), _builder(), []
-        for style, src in srcs.items():
-            dest = font_dir / f"{FILE_PREFIX}-{style}-{_key(src, chars, builder)}.otf"
-            if not dest.exists():
-                if not build:
-                    return ()
-                log.info("building certificate font %s (%d characters, %s)", dest.name, len(chars), builder)
-                _build(src, chars, dest, builder)
-            faces.append(Face(dest, STYLES[style]))
-        _faces[memo_key] = faces = tuple(faces)
+        try:
+            return _ensure(font_dir, srcs, extra)
+        except OSError as exc:
+            if font_dir not in _failed:
+                _failed.add(font_dir)
+                log.warning("cannot build the certificate fonts in %s (%s): using the full system font", font_dir, exc)
+            return ()
+
+
+_failed: set[Path] = set()
+
+
+def _ensure(font_dir: Path, srcs: dict[str, Source], extra: frozenset[str]) -> tuple[Face, ...]:
+    if extra - charset(font_dir):
+        _write_extra(font_dir, read_extra(font_dir) | extra)
+    memo_key = (font_dir, _stamp(font_dir))
+    faces = _faces.get(memo_key)
+    if faces and all(f.path.exists() for f in faces):
         return faces
+    chars, builder, built = charset(font_dir), _builder(), []
+    for style, src in srcs.items():
+        dest = font_dir / f"{FILE_PREFIX}-{style}-{_key(src, chars, builder)}.otf"
+        if not dest.exists():
+            log.info("building certificate font %s (%d characters, %s)", dest.name, len(chars), builder)
+            _build(src, chars, dest, builder)
+        built.append(Face(dest, STYLES[style]))
+    _faces[memo_key] = faces = tuple(built)
+    return faces
 
 
 def faces_for(font_dir: Path, text: str) -> tuple[Face, ...]:

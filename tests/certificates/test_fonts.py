@@ -82,3 +82,14 @@ def test_the_cli_builds_the_fonts_with_extra_characters(app, runner, own_font_di
     assert set("堃喆") <= set((own_font_dir / fonts.EXTRA_FILE).read_text(encoding="utf-8"))
     again = runner.invoke(args=["lms", "certificates", "fonts"])
     assert again.exit_code == 0 and "删除旧文件" not in again.output  # nothing to rebuild
+
+
+def test_an_unwritable_font_directory_falls_back_to_the_system_font(app, tmp_path):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    app.config["CERT_FONT_DIR"] = str(blocked)
+    with app.app_context():
+        pdf = render.render_pdf([_page()])
+    assert "党员甲 同志" in pdf_text(pdf, tmp_path)
+    names = [r[0] for r in pdf_fonts(pdf, tmp_path)]
+    assert names and all(n.split("+")[1].startswith("Noto-Serif-CJK-SC") and "Subset" not in n for n in names)
