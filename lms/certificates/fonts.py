@@ -138,7 +138,10 @@ def _hb():
     return ffi, hb, hbs
 
 
+_HB_SUBSET_SETS_DROP_TABLE_TAG = 3
 _HB_SUBSET_SETS_LAYOUT_FEATURE_TAG = 6
+# Vertical metrics: certificates are set horizontally; WeasyPrint would embed 4 bytes a glyph.
+DROPPED_TABLES = ("vhea", "vmtx", "VORG")
 # The OpenType features HarfBuzz applies to horizontal text by default. `locl` matters: the SC
 # face's localized forms (digits, quotes, dashes) are what the full font prints. Vertical forms
 # and the rest are left out.
@@ -162,6 +165,9 @@ def _subset_harfbuzz(src: Source, chars: frozenset[str]) -> bytes:
         hb.hb_set_clear(features)
         for tag in HORIZONTAL_FEATURES:
             hb.hb_set_add(features, hb.hb_tag_from_string(tag.encode(), 4))
+        drop = hbs.hb_subset_input_set(inp, _HB_SUBSET_SETS_DROP_TABLE_TAG)
+        for tag in DROPPED_TABLES:
+            hb.hb_set_add(drop, hb.hb_tag_from_string(tag.encode(), 4))
         out = hbs.hb_subset_or_fail(face, inp)
         if out == ffi.NULL:
             raise OSError(f"HarfBuzz could not subset {src.path}")
@@ -184,6 +190,7 @@ def _subset_fonttools(src: Source, chars: frozenset[str]) -> bytes:
 
     options = subset.Options()
     options.layout_features = list(HORIZONTAL_FEATURES)
+    options.drop_tables += list(DROPPED_TABLES)
     options.name_IDs = ["*"]
     options.notdef_outline = True
     font = TTFont(src.path, fontNumber=src.index, lazy=True)
@@ -203,7 +210,7 @@ def _key(src: Source, chars: frozenset[str], builder: str) -> str:
     st = src.path.stat()
     h = hashlib.sha256()
     h.update(f"{BUILD_VERSION}|{builder}|{src.path}|{src.index}|{st.st_size}|{st.st_mtime_ns}|".encode())
-    h.update(",".join(HORIZONTAL_FEATURES).encode())
+    h.update(",".join(HORIZONTAL_FEATURES + DROPPED_TABLES).encode())
     h.update("".join(sorted(chars)).encode())
     return h.hexdigest()[:16]
 
