@@ -7,8 +7,8 @@ others; pypdf joins the parts. Each part carries its own font subset, renamed so
 embedded fonts share a name; the joined file keeps the first part's PDF/A-3b identification
 (XMP metadata, sRGB output intent) and document information.
 
-Workers are plain subprocesses started on the first large batch and kept for the life of the
-process. CERT_RENDER_PROCESSES (LMS_CERT_RENDER_PROCESSES) caps the number of processes in
+Workers are plain subprocesses started on the first large batch and kept while batches come
+(~170 MB each); one idle for IDLE_SECONDS is stopped. CERT_RENDER_PROCESSES (LMS_CERT_RENDER_PROCESSES) caps the number of processes in
 all, the caller included (default: CPUs, at most 4; 1 turns this off); CERT_PARALLEL_MIN_PAGES
 is the batch size from which it is used (default 24). A worker that fails or dies has its
 chunk rendered in-process instead.
@@ -24,6 +24,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
@@ -35,6 +36,7 @@ log = logging.getLogger("lms.certificates")
 
 MAX_AUTO_PROCESSES = 4
 DEFAULT_MIN_PAGES = 24
+IDLE_SECONDS = 300
 
 
 class _CloneCountFilter(logging.Filter):
@@ -76,6 +78,7 @@ class Worker:
     def __init__(self):
         self.lock = threading.Lock()
         self.proc: subprocess.Popen | None = None
+        self.last_used = time.monotonic()
 
     def _started(self) -> subprocess.Popen:
         if self.proc is None or self.proc.poll() is not None:
@@ -98,6 +101,7 @@ class Worker:
             if reply is None:
                 self.stop()
                 raise WorkerError(f"certificate render worker exited ({error or proc.returncode})")
+            self.last_used = time.monotonic()
             ok, value = pickle.loads(reply)
             if not ok:
                 raise WorkerError(value)
@@ -137,6 +141,28 @@ def shutdown() -> None:
         _workers.clear()
 
 
+def stop_idle(idle_seconds: float | None = None) -> int:
+    """Stop the workers unused for idle_seconds (default IDLE_SECONDS); returns how many."""
+    limit = IDLE_SECONDS if idle_seconds is None else idle_seconds
+    now, stopped = time.monotonic(), 0
+    with _workers_lock:
+        for w in list(_workers):
+            if now - w.last_used >= limit and w.lock.acquire(blocking=False):
+                try:
+                    w.stop()
+                    _workers.remove(w)
+                    stopped += 1
+                finally:
+                    w.lock.release()
+    return stopped
+
+
+def _stop_idle_later() -> None:
+    timer = threading.Timer(IDLE_SECONDS + 1, stop_idle)
+    timer.daemon = True
+    timer.start()
+
+
 atexit.register(shutdown)
 
 
@@ -165,6 +191,7 @@ def render(pages: list, job, processes: int) -> bytes:
         except WorkerError:
             log.exception("a certificate render worker failed; rendering its pages in-process")
             parts.append(render_local(chunk, job))
+    _stop_idle_later()
     return join(parts)
 
 

@@ -30,7 +30,8 @@ def test_a_batch_split_over_processes_is_one_pdf_a_in_order(app, split_batches, 
     with app.app_context():
         assert parallel.processes_for(len(pages)) == 2
         pdf = render.render_pdf(pages)
-    assert any(w.proc is not None and w.proc.poll() is None for w in parallel._workers)  # a worker did part
+    (worker,) = parallel._workers  # a worker rendered part of it, and is kept for the next batch
+    assert worker.proc.poll() is None
 
     assert pdf_pages(pdf, tmp_path) == 3
     text = pdf_text(pdf, tmp_path)
@@ -59,3 +60,13 @@ def test_a_failing_worker_leaves_the_batch_complete(app, split_batches, tmp_path
     assert pdf_pages(pdf, tmp_path) == 3
     assert all(f"{n} 同志" in pdf_text(pdf, tmp_path) for n in NAMES)
     assert qr_texts(pdf, tmp_path, 2) == [f"https://xuexi.example.org/verify/{codes.group(pages[1].code)}"]
+
+
+def test_idle_workers_are_stopped(app, split_batches):
+    with app.app_context():
+        render.render_pdf(_pages())
+    (worker,) = parallel._workers
+    proc = worker.proc
+    assert parallel.stop_idle() == 0  # just used
+    assert parallel.stop_idle(idle_seconds=0) == 1
+    assert proc.wait(timeout=10) == 0 and parallel._workers == []
