@@ -5,7 +5,8 @@ WeasyPrint subsets the fonts it embeds on every render. With the system's Noto S
 the glyph ids of the huge font are kept. So the certificates use their own copy of the two
 faces (Regular, Bold) holding only what certificates print: ASCII, common punctuation, all of
 GB2312 (the 6,763 hanzi of levels 1 and 2 and its symbols), the template's own text, and any
-extra characters met since (rare characters in names, see `faces_for`).
+extra characters met since (rare characters in names, see `faces_for`): about 13,000 glyphs
+with the alternates the kept OpenType features (locl…) may substitute, 4.6 MB a face.
 
 The copies live in <instance>/fonts/ (never committed), named by a hash of the source font
 file and the character set, so a font upgrade or a new character gives a new file. They are
@@ -26,6 +27,8 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from lms.certificates import subset
 
 log = logging.getLogger("lms.certificates")
 
@@ -108,100 +111,6 @@ def harfbuzz_subset_available() -> bool:
 # --- building -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _hb():
-    import cffi
-
-    ffi = cffi.FFI()
-    ffi.cdef("""
-        typedef struct hb_blob_t hb_blob_t; typedef struct hb_face_t hb_face_t;
-        typedef struct hb_set_t hb_set_t; typedef struct hb_subset_input_t hb_subset_input_t;
-        typedef uint32_t hb_codepoint_t;
-        hb_blob_t *hb_blob_create_from_file_or_fail(const char *file_name);
-        void hb_blob_destroy(hb_blob_t *blob);
-        const char *hb_blob_get_data(hb_blob_t *blob, unsigned int *length);
-        hb_face_t *hb_face_create(hb_blob_t *blob, unsigned int index);
-        void hb_face_destroy(hb_face_t *face);
-        hb_blob_t *hb_face_reference_blob(hb_face_t *face);
-        unsigned int hb_face_get_glyph_count(const hb_face_t *face);
-        void hb_set_add(hb_set_t *set, hb_codepoint_t codepoint);
-        void hb_set_clear(hb_set_t *set);
-        uint32_t hb_tag_from_string(const char *str, int len);
-        hb_subset_input_t *hb_subset_input_create_or_fail(void);
-        void hb_subset_input_destroy(hb_subset_input_t *input);
-        hb_set_t *hb_subset_input_unicode_set(hb_subset_input_t *input);
-        hb_set_t *hb_subset_input_set(hb_subset_input_t *input, int set_type);
-        hb_face_t *hb_subset_or_fail(hb_face_t *source, const hb_subset_input_t *input);
-    """)
-    hb = ffi.dlopen(ctypes.util.find_library("harfbuzz"))
-    hbs = ffi.dlopen(ctypes.util.find_library("harfbuzz-subset"))
-    return ffi, hb, hbs
-
-
-_HB_SUBSET_SETS_DROP_TABLE_TAG = 3
-_HB_SUBSET_SETS_LAYOUT_FEATURE_TAG = 6
-# Vertical metrics: certificates are set horizontally; WeasyPrint would embed 4 bytes a glyph.
-DROPPED_TABLES = ("vhea", "vmtx", "VORG")
-# The OpenType features HarfBuzz applies to horizontal text by default. `locl` matters: the SC
-# face's localized forms (digits, quotes, dashes) are what the full font prints. Vertical forms
-# and the rest are left out.
-HORIZONTAL_FEATURES = ("abvm", "blwm", "calt", "ccmp", "clig", "curs", "dist", "kern", "liga", "locl", "mark",
-                       "mkmk", "rclt", "rlig")
-
-
-def _subset_harfbuzz(src: Source, chars: frozenset[str]) -> bytes:
-    ffi, hb, hbs = _hb()
-    blob = hb.hb_blob_create_from_file_or_fail(os.fsencode(src.path))
-    if blob == ffi.NULL:
-        raise OSError(f"cannot read {src.path}")
-    face = hb.hb_face_create(blob, src.index)
-    hb.hb_blob_destroy(blob)
-    inp = hbs.hb_subset_input_create_or_fail()
-    try:
-        unicodes = hbs.hb_subset_input_unicode_set(inp)
-        for c in sorted(chars):
-            hb.hb_set_add(unicodes, ord(c))
-        features = hbs.hb_subset_input_set(inp, _HB_SUBSET_SETS_LAYOUT_FEATURE_TAG)
-        hb.hb_set_clear(features)
-        for tag in HORIZONTAL_FEATURES:
-            hb.hb_set_add(features, hb.hb_tag_from_string(tag.encode(), 4))
-        drop = hbs.hb_subset_input_set(inp, _HB_SUBSET_SETS_DROP_TABLE_TAG)
-        for tag in DROPPED_TABLES:
-            hb.hb_set_add(drop, hb.hb_tag_from_string(tag.encode(), 4))
-        out = hbs.hb_subset_or_fail(face, inp)
-        if out == ffi.NULL:
-            raise OSError(f"HarfBuzz could not subset {src.path}")
-        out_blob = hb.hb_face_reference_blob(out)
-        size = ffi.new("unsigned int *")
-        data = bytes(ffi.buffer(hb.hb_blob_get_data(out_blob, size), size[0]))
-        hb.hb_blob_destroy(out_blob)
-        hb.hb_face_destroy(out)
-        return data
-    finally:
-        hbs.hb_subset_input_destroy(inp)
-        hb.hb_face_destroy(face)
-
-
-def _subset_fonttools(src: Source, chars: frozenset[str]) -> bytes:
-    import io
-
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    options = subset.Options()
-    options.layout_features = list(HORIZONTAL_FEATURES)
-    options.drop_tables += list(DROPPED_TABLES)
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    font = TTFont(src.path, fontNumber=src.index, lazy=True)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(c) for c in chars])
-    subsetter.subset(font)
-    buf = io.BytesIO()
-    font.save(buf)
-    return buf.getvalue()
-
-
 def _builder() -> str:
     return "harfbuzz" if harfbuzz_subset_available() else "fonttools"
 
@@ -210,14 +119,14 @@ def _key(src: Source, chars: frozenset[str], builder: str) -> str:
     st = src.path.stat()
     h = hashlib.sha256()
     h.update(f"{BUILD_VERSION}|{builder}|{src.path}|{src.index}|{st.st_size}|{st.st_mtime_ns}|".encode())
-    h.update(",".join(HORIZONTAL_FEATURES + DROPPED_TABLES).encode())
+    h.update(",".join(subset.HORIZONTAL_FEATURES + subset.DROPPED_TABLES).encode())
     h.update("".join(sorted(chars)).encode())
     return h.hexdigest()[:16]
 
 
 def _build(src: Source, chars: frozenset[str], dest: Path, builder: str) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    data = (_subset_harfbuzz if builder == "harfbuzz" else _subset_fonttools)(src, chars)
+    data = (subset.harfbuzz if builder == "harfbuzz" else subset.fonttools)(src.path, src.index, chars)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".building-", suffix=".otf")
     with os.fdopen(fd, "wb") as f:
         f.write(data)

@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import segno
 from flask import current_app
 
 from lms.certificates import fonts
+from lms.certificates.qr import qr_finisher
 
 log = logging.getLogger("lms.certificates")
 
@@ -179,59 +179,6 @@ def verify_url(code: str, base_url: str | None = None) -> str:
     return f"{base_url or _base_url()}/verify/{group(code)}"
 
 
-QR_COLOR = (0x1F / 255, 0x1F / 255, 0x1F / 255)  # #1f1f1f
-
-
-def qr_runs(url: str) -> tuple[int, list[tuple[int, int, int]]]:
-    """The QR code (error correction M) as its size in modules and its dark runs (row, column, length)."""
-    qr = segno.make(url, error="m", micro=False)
-    runs = []
-    for y, row in enumerate(qr.matrix):
-        x, n = 0, len(row)
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                runs.append((y, start, x - start))
-            else:
-                x += 1
-    return len(qr.matrix), runs
-
-
-def qr_ops(url: str, left: float, top: float, right: float, bottom: float) -> bytes:
-    """PDF drawing operators for a vector QR code filling the box (CSS px, page top-left origin,
-    in the page stream's flipped coordinates): one filled rectangle per run of dark modules."""
-    size, runs = qr_runs(url)
-    unit_x, unit_y = (right - left) / size, (bottom - top) / size
-    rects = " re\n".join(
-        f"{left + x * unit_x:.3f} {top + y * unit_y:.3f} {n * unit_x:.3f} {unit_y:.3f}" for y, x, n in runs
-    )
-    r, g, b = QR_COLOR
-    return f"q\n0.75 0 0 0.75 0 0 cm\n{r:.4f} {g:.4f} {b:.4f} rg\n{rects} re\nf\nQ".encode()
-
-
-def _qr_finisher(urls: Sequence[str]):
-    """Draw each page's QR code into its content stream, in the box the layout left for it.
-
-    Drawn here rather than as an SVG <img>: WeasyPrint's SVG path parser spent several ms a page
-    on the ~300 runs of a QR code. The code stays vector (rectangles); the box, its white
-    background and border come from the CSS, its position from two anchors in it.
-    """
-
-    def finisher(document, pdf) -> None:
-        kids = pdf.pages["Kids"][::3]  # [number, 0, "R", …]
-        if len(kids) != len(urls) or len(document.pages) != len(urls):
-            raise RuntimeError(f"certificate layout: {len(document.pages)} pages for {len(urls)} certificates")
-        for n, (url, page, number) in enumerate(zip(urls, document.pages, kids, strict=True), start=1):
-            # An anchor is (x, y) in older WeasyPrint, (x1, y1, x2, y2) since 68: use its top-left.
-            (left, top), (right, bottom) = page.anchors[f"qr{n}a"][:2], page.anchors[f"qr{n}b"][:2]
-            contents = pdf.objects[int(pdf.objects[number]["Contents"].split()[0])]
-            contents.stream.append(qr_ops(url, left, top, right, bottom))
-
-    return finisher
-
-
 @dataclass(frozen=True)
 class Page:
     """Everything printed on one certificate (a snapshot; the stored PDF never changes)."""
@@ -311,7 +258,7 @@ def render_local(pages: Sequence[Page], job: Job) -> bytes:
         doc.metadata.title = job.title
         doc.metadata.authors = [job.author]
         urls = [verify_url(p.code, job.base_url) for p in pages]
-        return doc.write_pdf(pdf_variant=PDF_VARIANT, finisher=_qr_finisher(urls))
+        return doc.write_pdf(pdf_variant=PDF_VARIANT, finisher=qr_finisher(urls))
 
 
 def job_for(pages: Sequence[Page]) -> Job:

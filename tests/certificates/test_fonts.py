@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lms.certificates import fonts, render
+from lms.certificates import fonts, render, subset
 from tests.certificates.conftest import pdf_fonts, pdf_text
 
 
@@ -68,7 +68,7 @@ def test_the_fonttools_builder_keeps_the_requested_characters(tmp_path):
                                     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf") if Path(p).exists()]
     if not candidates:
         pytest.skip("no small TrueType font installed")
-    data = fonts._subset_fonttools(fonts.Source(candidates[0], 0, "Regular"), frozenset("AB12"))
+    data = subset.fonttools(candidates[0], 0, frozenset("AB12"))
     (tmp_path / "s.ttf").write_bytes(data)
     font = TTFont(tmp_path / "s.ttf")
     assert set(font.getBestCmap()) == {ord(c) for c in "AB12"}
