@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 RUN_PKGS := fonts-noto-cjk libharfbuzz-subset0
 TEST_PKGS := chromium poppler-utils
 
-.PHONY: run test setup system-deps test-system-deps venv db content demo lint bench clean
+.PHONY: run test setup system-deps test-system-deps venv db content fonts demo lint bench clean
 
 run: setup
 	@$(FLASK) lms demo
@@ -19,7 +19,7 @@ test: setup test-system-deps
 	$(BIN)/ruff check lms tests bench wsgi.py migrations/env.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-setup: system-deps venv db content
+setup: system-deps venv db content fonts
 
 # Installs what the certificates need when missing and running as root; otherwise says how.
 system-deps:
@@ -42,6 +42,10 @@ db: venv
 
 content: db
 	$(FLASK) lms content sync
+
+# The certificates' pre-subset CJK fonts in instance/fonts (kept; rebuilt only when they change).
+fonts: venv
+	-@$(FLASK) lms certificates fonts
 
 demo: content
 	$(FLASK) lms demo

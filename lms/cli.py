@@ -12,6 +12,7 @@ lms_group = AppGroup("lms", help="党员在线学习平台的管理命令。")
 def register_cli(app: Flask) -> None:
     from lms import demo
     from lms.auth.cli import create_admin
+    from lms.certificates.cli import certificates_group
     from lms.content.cli import content_group
     from lms.ops.cli import backup_command, restore_command
 
@@ -21,6 +22,7 @@ def register_cli(app: Flask) -> None:
         lms_group.add_command(demo.demo_command)
         lms_group.add_command(backup_command)
         lms_group.add_command(restore_command)
+        lms_group.add_command(certificates_group)
         app.cli.add_command(lms_group)
 
 

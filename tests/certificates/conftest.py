@@ -29,6 +29,17 @@ class Eligible:
         self.totals[(user.id, year)] = seconds
 
 
+@pytest.fixture(scope="session")
+def cert_font_dir(tmp_path_factory):
+    """One pre-subset font cache for the whole run (built by the first certificate)."""
+    return tmp_path_factory.mktemp("cert-fonts")
+
+
+@pytest.fixture
+def app_config(app_config, cert_font_dir):
+    return {**app_config, "CERT_FONT_DIR": str(cert_font_dir)}
+
+
 @pytest.fixture
 def eligible(monkeypatch) -> Eligible:
     state = Eligible()
@@ -69,6 +80,27 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
     f.write_bytes(pdf)
     out = subprocess.run(["pdftotext", "-layout", str(f), "-"], check=True, capture_output=True, text=True).stdout
     return re.sub(r"[ \t]+", " ", out)
+
+
+def pdf_fonts(pdf: bytes, tmp_path) -> list[list[str]]:
+    """pdffonts rows: name, type…, emb, sub, uni, object id, generation."""
+    f = tmp_path / "f.pdf"
+    f.write_bytes(pdf)
+    out = subprocess.run(["pdffonts", str(f)], check=True, capture_output=True, text=True).stdout
+    return [line.split() for line in out.splitlines()[2:]]
+
+
+def qr_texts(pdf: bytes, tmp_path, page: int = 1) -> list[str]:
+    """What a phone reads from the QR codes on one page (rendered at 150 dpi)."""
+    import zxingcpp
+    from PIL import Image
+
+    f = tmp_path / "q.pdf"
+    f.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(f),
+                    str(tmp_path / "q")], check=True)
+    results = zxingcpp.read_barcodes(Image.open(tmp_path / "q.png"))
+    return [r.text for r in results if r.format == zxingcpp.BarcodeFormat.QRCode]
 
 
 def pdf_pages(pdf: bytes, tmp_path) -> int:
