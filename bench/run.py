@@ -53,7 +53,7 @@ class Plan:
         self.drivers = 400 if quick else 2000  # members logged in for the beat and page runs
         self.connections = 16
         self.report_rounds = 3 if quick else 7
-        self.cert_renders = 200 if quick else 1000
+        self.cert_renders = 50 if quick else 1000
         self.cert_rounds = 3 if quick else 5
 
 

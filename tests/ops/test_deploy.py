@@ -93,7 +93,43 @@ def test_login_rate_limit_counts_in_redis_when_configured(app_config, make_user)
     finally:
         for k in r.scan_iter(f"*{prefix}*"):
             r.delete(k)
-        app.extensions["lms_engine"].dispose()
-        from lms.extensions import limiter
+        app.extensions["lms_engine"].dispose()  # the next test's app puts the limiter back on memory
 
-        limiter.init_app(create_app(app_config))  # later tests: back to memory storage
+
+def test_postgres_backup_restores_with_pg_restore_as_documented(app, runner, make_user, tmp_path):
+    """README: `flask lms backup` (pg_dump, custom format), then `pg_restore --no-owner -d <db> <file>`."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    url = app.config["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        pytest.skip("PostgreSQL path (the SQLite round trip is in test_ops.py)")
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        if os.environ.get("CI"):
+            pytest.fail("pg_dump/pg_restore missing in CI")
+        pytest.skip("postgresql-client not installed")
+    make_user(name="备份中的党员")
+    dump = tmp_path / "lms.dump"
+    out = runner.invoke(args=["lms", "backup", "-o", str(dump)])
+    assert out.exit_code == 0, out.output
+    base = sa.engine.make_url(url)
+    name = f"lms_restore_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        target = base.set(database=name, drivername="postgresql")
+        result = subprocess.run(["pg_restore", "--no-owner", "-d", target.render_as_string(hide_password=False),
+                                 str(dump)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        restored = sa.create_engine(base.set(database=name))
+        with restored.connect() as conn:
+            names = set(conn.exec_driver_sql('SELECT name FROM "user"').scalars())
+            revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+        restored.dispose()
+        assert "备份中的党员" in names and revision
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
