@@ -420,6 +420,13 @@ def render_report(plan: Plan, machine: dict, results: dict, certs: dict, load_su
     lines += ["", "## Machine", ""]
     lines += [f"- **{k}**: {v}" for k, v in machine.items()]
     lines.append(f"- **Load average during the run**: {load_summary}")
+    mean_load = re.search(r"mean ([\d.]+)", load_summary)
+    cores = os.cpu_count() or 1
+    if mean_load and float(mean_load.group(1)) > cores + 1:
+        lines += ["", f"Note: the CPUs were oversubscribed (mean load {mean_load.group(1)} on {cores} cores: the driver, "
+                      "the servers, the database and whatever else ran on the machine). Requests then also wait "
+                      "for a CPU, which shows in the p99 tails of both apps (the bare app's too); the medians "
+                      "(p50) and the throughput ratios are the steadier numbers."]
     if skipped:
         lines += ["", "Skipped: " + "; ".join(skipped)]
     lines += [
@@ -440,12 +447,23 @@ def main(argv=None) -> int:
     ap.add_argument("--duration", type=float, help="seconds per wrk run")
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--output", type=Path)
+    ap.add_argument("--rerender", type=Path, metavar="RESULTS_JSON", help="write the report again from a saved run")
     ap.add_argument("--cert-probe", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--cert-rounds", type=int, default=5, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.cert_probe is not None:
         print("CERT_JSON " + json.dumps(cert_probe(args.cert_probe, args.cert_rounds)))
+        return 0
+    if args.rerender:
+        saved = json.loads(args.rerender.read_text())
+        meta = saved["meta"]
+        plan = Plan(meta["quick"], meta["members"], meta["duration"])
+        report = render_report(plan, saved["machine"], saved["results"], saved["certificates"], meta["load"],
+                               datetime.fromisoformat(meta["started"]), meta["elapsed"])
+        target = args.output or (QUICK_RESULTS if plan.quick else RESULTS)
+        target.write_text(report, encoding="utf-8")
+        print(f"written to {target}")
         return 0
     if not shutil.which("wrk"):
         print("wrk 未安装：请运行 make bench（会安装 Debian 软件包 wrk）或 apt-get install wrk", file=sys.stderr)
@@ -470,11 +488,15 @@ def main(argv=None) -> int:
             results["postgresql"] = {"skipped": f"PostgreSQL not reachable ({pg_reason})"}
         else:
             results["postgresql"] = run_engine("postgresql", plan, log)
-    report = render_report(plan, machine, results, certs, load.summary(), started, time.perf_counter() - t0)
+    elapsed = time.perf_counter() - t0
+    report = render_report(plan, machine, results, certs, load.summary(), started, elapsed)
     target = args.output or (QUICK_RESULTS if plan.quick else RESULTS)
     target.write_text(report, encoding="utf-8")
+    meta = {"quick": plan.quick, "members": plan.members, "duration": plan.duration, "started": started.isoformat(),
+            "elapsed": elapsed, "load": load.summary()}
     (OUT / ("results-quick.json" if plan.quick else "results.json")).write_text(
-        json.dumps({"machine": machine, "results": results, "certificates": certs}, indent=1, default=str))
+        json.dumps({"meta": meta, "machine": machine, "results": results, "certificates": certs}, indent=1,
+                   default=str))
     print(report)
     log(f"written to {target}")
     failed = [(e, k) for e, r in results.items() if "skipped" not in r
