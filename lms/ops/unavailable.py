@@ -19,7 +19,7 @@ log = logging.getLogger("lms")
 
 RETRY_AFTER_SECONDS = 5
 MESSAGE = "服务器暂时无法连接数据库，请稍后重试。"
-PAGE_TEXT = "服务器暂时无法连接数据库，请稍后刷新页面重试。您已学习的时间不会丢失。"
+PAGE_TEXT = "服务器暂时无法连接数据库，请稍后刷新页面重试。已计入的学时不受影响。"
 # Called by tracker.js: they answer JSON.
 JSON_ENDPOINTS = {"hours.start", "hours.beat", "hours.presence"}
 

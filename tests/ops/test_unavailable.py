@@ -66,6 +66,8 @@ def test_pages_answer_a_chinese_503_page_while_the_database_is_down(app, client,
         assert resp.status_code == 503
         page = resp.get_data(as_text=True)
         assert "服务暂时不可用" in page and "服务器出错了" not in page
+        # The page's stylesheet does not need the database.
+        assert client.get("/static/css/site.css").status_code == 200
     finally:
         app.extensions["lms_engine"].dispose()
         app.extensions["lms_engine"] = real_engine
