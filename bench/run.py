@@ -429,12 +429,10 @@ def render_report(plan: Plan, machine: dict, results: dict, certs: dict, load_su
                       "(p50) and the throughput ratios are the steadier numbers."]
     if skipped:
         lines += ["", "Skipped: " + "; ".join(skipped)]
-    lines += [
-        "",
-        "Long load and fault runs (200 learners, kill -9 of a worker, PostgreSQL stop/start) are separate: "
-        "`bench/load.py` and `bench/faults.py`; see the README (性能与可靠性测试).",
-        "",
-    ]
+    extra = ROOT / "bench" / "RESULTS-load-faults.md"
+    lines += ["", "Long load and fault runs (200 learners, kill -9 of a worker, PostgreSQL stop/start) are separate: "
+              "`bench/load.py` and `bench/faults.py` (README: 性能与可靠性测试)"
+              + (f"; their last full results are in [{extra.name}]({extra.name})." if extra.exists() else "."), ""]
     return "\n".join(lines)
 
 
