@@ -303,9 +303,18 @@ def _mib(kib: int) -> str:
     return f"{kib / 1024:.0f} MiB"
 
 
+def gunicorn_settings() -> dict:
+    import runpy
+
+    conf = runpy.run_path(str(common.GUNICORN_CONF))
+    return {"max_requests": f"max_requests {conf['max_requests']:,} + up to {conf['max_requests_jitter']:,}, "
+                            f"timeout {conf['timeout']} s"}
+
+
 def render_report(plan: Plan, machine: dict, results: dict, certs: dict, load_summary: str, started: datetime,
-                  elapsed: float) -> str:
+                  elapsed: float, gconf: dict | None = None) -> str:
     engines = [("sqlite", "SQLite"), ("postgresql", "PostgreSQL")]
+    gconf = gconf or {}
 
     def cell(engine: str, fn) -> str:
         r = results.get(engine)
@@ -371,7 +380,7 @@ def render_report(plan: Plan, machine: dict, results: dict, certs: dict, load_su
         "",
         "- **Servers**: gunicorn with `deploy/gunicorn.conf.py` (sync workers, "
         f"{next((r['workers'] for r in results.values() if 'workers' in r), '?')} workers = 2 × cores + 1, "
-        "max_requests 2000 ± 200, timeout 60 s), bound to 127.0.0.1, access log off. The bare baseline "
+        f"{gconf.get('max_requests', '?')}), bound to 127.0.0.1, access log off. The bare baseline "
         "(`bench/bare_app.py`: an empty POST and a GET returning a short HTML page) runs under the same "
         "configuration with the same `LMS_DATABASE_URL`. Rate limiting is off for the bench (it only guards "
         "log-in and verification, not the measured paths).",
@@ -458,7 +467,7 @@ def main(argv=None) -> int:
         meta = saved["meta"]
         plan = Plan(meta["quick"], meta["members"], meta["duration"])
         report = render_report(plan, saved["machine"], saved["results"], saved["certificates"], meta["load"],
-                               datetime.fromisoformat(meta["started"]), meta["elapsed"])
+                               datetime.fromisoformat(meta["started"]), meta["elapsed"], meta.get("gunicorn"))
         target = args.output or (QUICK_RESULTS if plan.quick else RESULTS)
         target.write_text(report, encoding="utf-8")
         print(f"written to {target}")
@@ -487,11 +496,12 @@ def main(argv=None) -> int:
         else:
             results["postgresql"] = run_engine("postgresql", plan, log)
     elapsed = time.perf_counter() - t0
-    report = render_report(plan, machine, results, certs, load.summary(), started, elapsed)
+    gconf = gunicorn_settings()
+    report = render_report(plan, machine, results, certs, load.summary(), started, elapsed, gconf)
     target = args.output or (QUICK_RESULTS if plan.quick else RESULTS)
     target.write_text(report, encoding="utf-8")
     meta = {"quick": plan.quick, "members": plan.members, "duration": plan.duration, "started": started.isoformat(),
-            "elapsed": elapsed, "load": load.summary()}
+            "elapsed": elapsed, "load": load.summary(), "gunicorn": gconf}
     (OUT / ("results-quick.json" if plan.quick else "results.json")).write_text(
         json.dumps({"meta": meta, "machine": machine, "results": results, "certificates": certs}, indent=1,
                    default=str))
