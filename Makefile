@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 RUN_PKGS := fonts-noto-cjk libharfbuzz-subset0
 TEST_PKGS := chromium poppler-utils
 
-.PHONY: run test setup system-deps test-system-deps venv db content fonts demo lint bench clean
+.PHONY: run test setup system-deps test-system-deps venv db content fonts demo lint bench bench-quick bench-deps clean
 
 run: setup
 	@$(FLASK) lms demo
@@ -53,8 +53,15 @@ demo: content
 lint: venv
 	$(BIN)/ruff check lms tests bench wsgi.py migrations/env.py
 
-bench: setup
-	$(BIN)/python bench/beat_bench.py --quick
+# One report: bench/RESULTS.md (full, ~15 min) or bench/out/RESULTS-quick.md (quick, a few minutes).
+bench: setup bench-deps
+	$(BIN)/python bench/run.py
+
+bench-quick: setup bench-deps
+	$(BIN)/python bench/run.py --quick
+
+bench-deps:
+	@bash scripts/system-deps.sh wrk
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

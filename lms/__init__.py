@@ -98,6 +98,10 @@ def _register_error_pages(app: Flask) -> None:
         title, text = "页面已过期", "表单已失效或来源不明，请刷新页面后重新提交。"
         return render_template("errors/error.html", code=400, title=title, text=text), 400
 
+    from lms.ops.unavailable import register as register_unavailable
+
+    register_unavailable(app)
+
 
 def _register_security_headers(app: Flask) -> None:
     @app.after_request

@@ -153,6 +153,12 @@ def writes(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         with write_intent():
+            session = g.get("_lms_session")
+            if session is not None and session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+                # A read transaction already began (loading the user for login_required): end it, so
+                # the view's first statement opens the write transaction with BEGIN IMMEDIATE. Upgrading
+                # the old read snapshot after another writer committed fails at once ("database is locked").
+                session.commit()
             return view(*args, **kwargs)
 
     return wrapper

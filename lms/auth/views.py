@@ -109,9 +109,9 @@ def change_password():
 @bp.before_app_request
 def force_password_change():
     if (
-        current_user.is_authenticated
+        request.endpoint not in {"auth.change_password", "auth.logout", "static"}  # first: no user query for these
+        and current_user.is_authenticated
         and current_user.must_change_password
-        and request.endpoint not in {"auth.change_password", "auth.logout", "static"}
     ):
         return redirect(url_for("auth.change_password"))
     return None

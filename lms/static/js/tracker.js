@@ -5,6 +5,11 @@
  * server issued. The server measures the time and answers with what it credited. A final beat
  * goes out with navigator.sendBeacon when the page is hidden. The server also decides when a
  * 防挂机 presence check is due; the dialog asks for one click.
+ *
+ * When the network or the server fails (a 503 while the database restarts, a dropped connection),
+ * the beat is retried with exponential backoff and jitter (1 s, 2 s, 4 s … never more often than
+ * that, never less often than once per interval), so a short outage loses no study time and a long
+ * one does not turn every open page into a stream of requests.
  */
 (function () {
   "use strict";
@@ -27,6 +32,8 @@
   var serverState = "starting";
   var superseded = false;
   var inFlight = false;
+  var failures = 0;
+  var retryTimer = null;
   var cap = Number(d.cap) || 0;
 
   var TEXT = {
@@ -40,6 +47,7 @@
     hidden: "已暂停：页面不在前台",
     idle: "已暂停：长时间无操作，滚动或点击页面即可继续",
     error: "已暂停：网络异常，正在重试",
+    unavailable: "已暂停：服务器繁忙，正在重试",
     login: "已暂停：登录已失效，请重新登录"
   };
 
@@ -47,7 +55,7 @@
     if (statusEl.getAttribute("data-state") === key) { return; }
     statusEl.setAttribute("data-state", key);
     statusEl.textContent = TEXT[key] || key;
-    root.classList.toggle("is-paused", /^(paused_presence|superseded|hidden|idle|error|login)$/.test(key));
+    root.classList.toggle("is-paused", /^(paused_presence|superseded|hidden|idle|error|unavailable|login)$/.test(key));
   }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -99,9 +107,33 @@
       body: form
     }).then(function (resp) {
       if (resp.status === 401) { return { state: "login" }; }
-      if (!resp.ok && resp.status !== 404) { throw new Error("HTTP " + resp.status); }
+      if (!resp.ok && resp.status !== 404) {
+        var err = new Error("HTTP " + resp.status);
+        err.status = resp.status;
+        throw err;
+      }
       return resp.json();
     });
+  }
+
+  // Exponential backoff with jitter from 0.5 s; from one interval on, an interval plus up to a
+  // quarter, so an outage never draws more requests than normal beating does.
+  function backoff() {
+    var base = 500 * Math.pow(2, Math.min(failures, 16) - 1);
+    if (base >= interval) { return Math.round(interval * (1 + Math.random() / 4)); }
+    return Math.round(base / 2 + Math.random() * base / 2);
+  }
+
+  function failed(err, retry) {
+    failures += 1;
+    setStatus(err && err.status >= 500 ? "unavailable" : "error");
+    if (retryTimer) { window.clearTimeout(retryTimer); }
+    retryTimer = window.setTimeout(function () { retryTimer = null; retry(); }, backoff());
+  }
+
+  function succeeded() {
+    failures = 0;
+    if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
   }
 
   function start() {
@@ -109,22 +141,26 @@
     resumeBtn.hidden = true;
     setStatus("starting");
     post(d.startUrl, { lesson_id: d.lessonId }).then(function (body) {
+      succeeded();
       if (body.token) { token = body.token; }
       handle(body);
-    }).catch(function () { setStatus("error"); });
+    }).catch(function (err) { failed(err, start); });
   }
 
   function active() { return Date.now() - lastActivity <= idleLimit; }
 
   function beat() {
     if (!token || superseded || inFlight) { return; }
+    if (retryTimer) { window.clearTimeout(retryTimer); retryTimer = null; }
     inFlight = true;
-    post(d.beatUrl, { token: token }).then(handle).catch(function () { setStatus("error"); })
+    post(d.beatUrl, { token: token }).then(function (body) { succeeded(); handle(body); })
+      .catch(function (err) { failed(err, tick); })
       .then(function () { inFlight = false; });
   }
 
   function tick() {
     if (superseded) { return; }
+    if (retryTimer) { return; }  // a retry is already scheduled
     if (!token) { start(); return; }
     if (document.hidden) { setStatus("hidden"); return; }
     if (!active()) { setStatus("idle"); return; }
