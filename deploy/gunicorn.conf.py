@@ -13,7 +13,7 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 threads = int(os.environ.get("GUNICORN_THREADS", 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
 # Recycle workers now and then so a slow leak (e.g. after many PDF renders) cannot grow forever;
-# a process's RSS does not grow over 1,000 certificate renders (bench/RESULTS.md), so not often.
+# a process's RSS grows little over 1,000 certificate renders (bench/RESULTS.md), so not often.
 # The jitter is as large as the limit so the workers do not all restart at the same moment:
 # with 2000 + up to 200 under load they did, and nobody accepted requests for ~0.75 s (p99 750 ms on
 # bench/bare_app.py, against 10 ms with 2000 + up to 2000).
