@@ -51,6 +51,16 @@ def _apply_errors(form: SessionForm, errors: dict[str, str]) -> dict[str, str]:
     return rest
 
 
+def _invalid_form_errors(form, ids: list[int]) -> dict:
+    """The errors of a form that did not validate, with the two the form's own validators miss."""
+    errors = _form_errors(form)
+    if form.held_on.data is None and not form.held_on.errors:
+        form.held_on.errors = ["请填写日期。"]
+    if not ids:
+        errors.setdefault("attendees", "请至少选择一名参加人员。")
+    return errors
+
+
 def _form_errors(form: SessionForm) -> dict[str, str]:
     """WTForms errors of the duration fields belong to the 时长 group."""
     extra = {}
@@ -122,11 +132,7 @@ def new():
             )
             return redirect(url_for("sessions.detail", session_id=record.id))
     else:
-        errors = _form_errors(form)
-        if form.held_on.data is None and not form.held_on.errors:
-            form.held_on.errors = ["请填写日期。"]
-        if not ids:
-            errors.setdefault("attendees", "请至少选择一名参加人员。")
+        errors = _invalid_form_errors(form, ids)
     session.rollback()
     form.confirm_duplicate.data = False
     return _render_form(org=org, form=form, selected=ids, choices=choices, errors=errors, similar=similar,
@@ -192,11 +198,7 @@ def edit(session_id: int):
                 flash("已保存修改，各人学时不变。", "success")
             return redirect(url_for("sessions.detail", session_id=record.id))
     else:
-        errors = _form_errors(form)
-        if form.held_on.data is None and not form.held_on.errors:
-            form.held_on.errors = ["请填写日期。"]
-        if not ids:
-            errors.setdefault("attendees", "请至少选择一名参加人员。")
+        errors = _invalid_form_errors(form, ids)
     session.rollback()
     form.confirm_duplicate.data = False
     return _render_form(org=org, form=form, selected=ids, choices=choices, hidden=hidden, errors=errors,
