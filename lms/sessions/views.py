@@ -156,12 +156,18 @@ def detail(session_id: int):
     )
 
 
-@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit(session_id: int):
+def _live_record(session_id: int):
+    """(session, scope, record, its organisation) for the edit and void pages; 404 outside scope."""
     session, scope = _manager_scope()
     record = services.get_record(session=session, scope=scope, session_id=session_id)
     org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
+    return session, scope, record, org
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(session_id: int):
+    session, scope, record, org = _live_record(session_id)
     if record.is_voided:
         flash("该记录已作废，不能再修改。", "info")
         return redirect(url_for("sessions.detail", session_id=record.id))
@@ -208,9 +214,7 @@ def edit(session_id: int):
 @bp.route("/<int:session_id>/void", methods=["GET", "POST"])
 @login_required
 def void(session_id: int):
-    session, scope = _manager_scope()
-    record = services.get_record(session=session, scope=scope, session_id=session_id)
-    org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
+    session, scope, record, org = _live_record(session_id)
     if record.is_voided:
         flash("该记录已经作废。", "info")
         return redirect(url_for("sessions.detail", session_id=record.id))
