@@ -37,6 +37,11 @@ def local_date(at: datetime) -> date:
     return at.astimezone(zone()).date()
 
 
+def day_start(day: date) -> datetime:
+    """The local midnight that begins `day` in the configured zone, as an aware UTC datetime."""
+    return datetime.combine(day, datetime.min.time(), zone()).astimezone(UTC)
+
+
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """[start, end) of a calendar year in the configured zone, as aware UTC datetimes."""
     z = zone()

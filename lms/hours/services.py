@@ -85,47 +85,64 @@ def add_entry(
     return entry
 
 
-_UPSERT_ONLINE: dict[str, Any] = {}
+_UPSERT_ONLINE: dict[tuple[str, int], Any] = {}
 
 
-def _upsert_online_stmt(dialect: str):
-    """INSERT … ON CONFLICT (the online-day partial unique index) DO UPDATE seconds = seconds + n.
+def _upsert_online_stmt(dialect: str, rows: int):
+    """INSERT … VALUES (one row per day) ON CONFLICT (the online-day partial unique index)
+    DO UPDATE seconds = seconds + excluded.seconds.
 
-    Built once per dialect with bind parameters (SQLite ≥ 3.24 and PostgreSQL share the syntax)."""
-    stmt = _UPSERT_ONLINE.get(dialect)
+    Built once per (dialect, number of days) with bind parameters; SQLite ≥ 3.24 and PostgreSQL
+    share the syntax."""
+    stmt = _UPSERT_ONLINE.get((dialect, rows))
     if stmt is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         t = LedgerEntry.__table__
-        stmt = insert(t).values(
-            user_id=sa.bindparam("b_user"),
-            source="online",
-            seconds=sa.bindparam("b_seconds"),
-            local_date=sa.bindparam("b_date", type_=t.c.local_date.type),
-            year=sa.bindparam("b_year"),
-            lesson_id=sa.bindparam("b_lesson"),
-            course_id=sa.bindparam("b_course"),
-            note="",
-            created_at=sa.bindparam("b_created", type_=t.c.created_at.type),
-            updated_at=sa.bindparam("b_updated", type_=t.c.updated_at.type),
-        )
+        stmt = insert(t).values([
+            {
+                "user_id": sa.bindparam("b_user"),
+                "source": "online",
+                "seconds": sa.bindparam(f"b_seconds{i}"),
+                "local_date": sa.bindparam(f"b_date{i}", type_=t.c.local_date.type),
+                "year": sa.bindparam(f"b_year{i}"),
+                "lesson_id": sa.bindparam("b_lesson"),
+                "course_id": sa.bindparam("b_course"),
+                "note": "",
+                "created_at": sa.bindparam("b_created", type_=t.c.created_at.type),
+                "updated_at": sa.bindparam("b_updated", type_=t.c.updated_at.type),
+            }
+            for i in range(rows)
+        ])
         stmt = stmt.on_conflict_do_update(
             index_elements=["user_id", "lesson_id", "local_date"],
             index_where=ONLINE_CONFLICT_WHERE,
             set_={"seconds": t.c.seconds + stmt.excluded.seconds, "updated_at": stmt.excluded.updated_at},
         )
-        _UPSERT_ONLINE[dialect] = stmt
+        _UPSERT_ONLINE[(dialect, rows)] = stmt
     return stmt
+
+
+def upsert_online_days(
+    *, session: Session, user_id: int, lesson_id: int, course_id: int, days: list[tuple[date, int]], at: datetime
+) -> None:
+    """Add seconds to the member's online roll-up rows for (lesson, local date), for each
+    (local date, seconds) in `days` (distinct dates): one statement, however many days."""
+    if not days:
+        return
+    params: dict[str, Any] = {
+        "b_user": user_id, "b_lesson": lesson_id, "b_course": course_id, "b_created": at, "b_updated": at,
+    }
+    for i, (day, seconds) in enumerate(days):
+        params.update({f"b_seconds{i}": seconds, f"b_date{i}": day, f"b_year{i}": day.year})
+    session.execute(_upsert_online_stmt(session.get_bind().dialect.name, len(days)), params)
 
 
 def upsert_online(
     *, session: Session, user_id: int, lesson_id: int, course_id: int, local_date: date, seconds: int, at: datetime
 ) -> None:
     """Add seconds to the member's online roll-up row for (lesson, local date): one statement."""
-    stmt = _upsert_online_stmt(session.get_bind().dialect.name)
-    session.execute(stmt, {
-        "b_user": user_id, "b_seconds": seconds, "b_date": local_date, "b_year": local_date.year,
-        "b_lesson": lesson_id, "b_course": course_id, "b_created": at, "b_updated": at,
-    })
+    upsert_online_days(session=session, user_id=user_id, lesson_id=lesson_id, course_id=course_id,
+                       days=[(local_date, seconds)], at=at)
 
 
 # ---------------------------------------------------------------- reading (used by other slices)
