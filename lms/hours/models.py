@@ -72,8 +72,9 @@ class LedgerEntry(SQLModel, table=True):
 class StudySession(SQLModel, table=True):
     """A member's one current study session (one row per member: the latest page opened wins).
 
-    `version` is bumped by every crediting beat; a beat only counts if its conditional UPDATE
-    still sees the version it read, so concurrent beats cannot credit the same seconds twice.
+    A beat is one UPDATE of this row that measures, credits and records its own outcome
+    (lms/hours/tracker.py). Instants the beat computes with are integer milliseconds since the
+    Unix epoch, so the arithmetic is the same plain integer SQL on SQLite and PostgreSQL.
     """
 
     __tablename__ = "study_session"
@@ -82,15 +83,18 @@ class StudySession(SQLModel, table=True):
     token: str = Field(max_length=64)
     lesson_id: int = Field(foreign_key="lesson.id")
     course_id: int = Field(foreign_key="course.id")
-    version: int = Field(default=0)
     started_at: datetime = Field(sa_type=UTCDateTime)
-    last_beat_at: datetime = Field(sa_type=UTCDateTime)  # the anchor the next beat is measured from
+    anchor_ms: int = Field(sa_type=sa.BigInteger)  # the instant the next beat is measured from
     cap_seconds: int  # the lesson's 学时 in seconds: no more per lesson and year
     credit_year: int  # the year year_credited refers to
     year_credited: int = Field(default=0)  # online seconds for this lesson in credit_year
     since_check_seconds: int = Field(default=0)  # credited since the last 防挂机 check
     next_check_seconds: int = Field(default=900)  # when the next check is due (random, server-side)
-    check_issued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    check_issued_ms: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # What the latest beat did (read back with RETURNING, which sees only the new values):
+    last_gap_ms: int = Field(default=0, sa_type=sa.BigInteger)  # time since the anchor it found
+    credit_prev_day: int = Field(default=0)  # seconds it credited to the local day before today
+    credit_today: int = Field(default=0)  # seconds it credited to today
 
 
 class SelfReport(SQLModel, table=True):

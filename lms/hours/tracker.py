@@ -15,19 +15,22 @@ Rules (interval = BEAT_INTERVAL_SECONDS):
 - after a random 15–25 minutes of credited study a presence check is due; a beat more than
   PRESENCE_CHECK_TIMEOUT_SECONDS after it was issued credits nothing until it is answered.
 
-The beat does constant work: read the member's session row (primary key), a conditional UPDATE of
-it (WHERE version = the version read, so two concurrent beats cannot both count), and an upsert
-of the day's roll-up row in the ledger.
+The beat does constant work: one UPDATE of the member's session row, by primary key, that checks
+the login (lms/auth/claims.py) and the token, measures the time since the anchor, credits it and
+records what it credited, all in SQL over the row's current values, and RETURNING that outcome;
+then, only if it credited anything, one upsert of the day's roll-up row in the ledger (both
+days' rows in the same statement when the credited span crosses local midnight). Because the
+UPDATE computes from the values it writes over, concurrent beats need no read-then-write check:
+the database serialises them on the row, and the second one finds the anchor the first one moved.
 """
 
 from __future__ import annotations
 
-import hmac
 import random
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,11 +38,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from lms import clock
+from lms.auth.claims import account_holds_sql
 from lms.content.models import Lesson
 from lms.hours import services
 from lms.hours.models import StudySession
 
-MIN_BEAT_GAP = 1.0  # seconds: closer beats change nothing
+MIN_BEAT_GAP_MS = 1000  # closer beats change nothing (their time counts with the next one)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,14 @@ class TrackerSettings:
             check_max=max(lo, int(config["PRESENCE_CHECK_MAX_SECONDS"])),
             check_timeout=int(config["PRESENCE_CHECK_TIMEOUT_SECONDS"]),
         )
+
+    def __post_init__(self) -> None:
+        if not 0 < self.interval <= 3600:  # the credited span must fit within one day boundary
+            raise ValueError("BEAT_INTERVAL_SECONDS must be between 1 and 3600")
+
+    @property
+    def max_gap_ms(self) -> int:
+        return 2 * self.interval * 1000
 
     def draw_check(self) -> int:
         return random.randint(self.check_min, self.check_max)
@@ -80,48 +92,27 @@ class BeatResult:
         }
 
 
-# The beat's statements are built once, with bind parameters: constructing them per request
-# (the upsert's `excluded` columns especially) cost more than executing them.
-_SESSION = StudySession.__table__
-_SELECT_SESSION = sa.select(_SESSION).where(_SESSION.c.user_id == sa.bindparam("b_user"))
-_UPDATE_BEAT = (
-    sa.update(_SESSION)
-    .where(_SESSION.c.user_id == sa.bindparam("b_user"), _SESSION.c.version == sa.bindparam("b_version"))
-    .values(
-        version=sa.bindparam("b_new_version"),
-        last_beat_at=sa.bindparam("b_anchor", type_=_SESSION.c.last_beat_at.type),
-        credit_year=sa.bindparam("b_credit_year"),
-        year_credited=sa.bindparam("b_year_credited"),
-        since_check_seconds=sa.bindparam("b_since_check"),
-        check_issued_at=sa.bindparam("b_check_issued_at", type_=_SESSION.c.check_issued_at.type),
-    )
-)
+SUPERSEDED = BeatResult("superseded")
 
 
-def _row(session: Session, user_id: int):
-    """The member's session row (a Core row: attribute access, nothing tracked by the ORM)."""
-    return session.execute(_SELECT_SESSION, {"b_user": user_id}).first()
+def epoch_ms(at: datetime) -> int:
+    return int(round(at.timestamp() * 1000))
 
 
-def _token_ok(row: StudySession | None, token: str | None) -> bool:
-    return row is not None and bool(token) and hmac.compare_digest(row.token.encode(), str(token).encode())
-
-
-def _check_overdue(row: StudySession, at: datetime, settings: TrackerSettings) -> bool:
-    return row.check_issued_at is not None and (at - row.check_issued_at).total_seconds() > settings.check_timeout
-
-
-def _lesson_seconds_now(row: StudySession, at: datetime) -> int:
-    return row.year_credited if clock.local_date(at).year == row.credit_year else 0
-
-
-def _state(row: StudySession, lesson_seconds: int, *, check_pending: bool | None = None,
-           new_segment: bool = False) -> str:
-    if row.check_issued_at is not None if check_pending is None else check_pending:
+def _state(*, check_pending: bool, lesson_seconds: int, cap_seconds: int, new_segment: bool = False) -> str:
+    if check_pending:
         return "check_due"
-    if lesson_seconds >= row.cap_seconds:
+    if lesson_seconds >= cap_seconds:
         return "capped"
     return "new_segment" if new_segment else "studying"
+
+
+def _lesson_seconds(credit_year: int, year_credited: int, at: datetime) -> int:
+    return year_credited if clock.local_date(at).year == credit_year else 0
+
+
+_T = StudySession.__table__
+_C = _T.c
 
 
 # ---------------------------------------------------------------- start
@@ -140,136 +131,181 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, at: datetim
         "lesson_id": lesson.id,
         "course_id": lesson.course_id,
         "started_at": at,
-        "last_beat_at": at,
+        "anchor_ms": epoch_ms(at),
         "cap_seconds": services.lesson_cap_seconds(lesson.hours),
         "credit_year": year,
         "year_credited": credited,
+        "last_gap_ms": 0,
+        "credit_prev_day": 0,
+        "credit_today": 0,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = StudySession.__table__
-    stmt = insert(table).values(
-        user_id=user_id, version=0, since_check_seconds=0, next_check_seconds=settings.draw_check(), **values
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["user_id"], set_={**values, "version": table.c.version + 1}
-    )
-    session.execute(stmt)
-    row = _row(session, user_id)
-    assert row is not None
-    return row, BeatResult(_state(row, credited), 0, credited, row.cap_seconds)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(_T).values(user_id=user_id, since_check_seconds=0, next_check_seconds=settings.draw_check(), **values)
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id"], set_=values).returning(*_T.c)
+    row = session.execute(stmt).one()
+    state = _state(check_pending=row.check_issued_ms is not None, lesson_seconds=credited, cap_seconds=row.cap_seconds)
+    return row, BeatResult(state, 0, credited, row.cap_seconds)
 
 
 # ---------------------------------------------------------------- beat
+#
+# The beat is this one statement. The row-valued SET takes its values from a correlated subquery
+# over the row being updated; each nested SELECT adds the quantities the next one needs, so every
+# rule is written once. Both SQLite (≥ 3.35, for RETURNING) and PostgreSQL run it as is, except
+# that SQLite spells LEAST/GREATEST as two-argument min/max. Because the subquery reads the row
+# being updated, PostgreSQL evaluates it against the row version it updates (after waiting for a
+# concurrent beat's lock), and SQLite runs one writer at a time: no beat credits seconds another
+# beat already credited.
+#
+# Parameters: user, version (the login's session version), token, now (ms), timeout (ms: how
+# long a presence check may go unanswered), max_gap (ms: 2 × interval), day_start (ms: the local
+# midnight that began today), year and prev_year (the local years of today and of the day before).
 
-def _split_by_local_date(start: datetime, seconds: int) -> list[tuple[Any, int]]:
-    """[(local date, seconds)] of the interval [start, start + seconds), split at local midnights."""
-    parts = []
-    cursor, left = start, seconds
-    zone = clock.zone()
-    while left > 0:
-        local = cursor.astimezone(zone)
-        next_midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
-        # Whole seconds up to midnight (the first part keeps any sub-second remainder).
-        room = int((next_midnight - cursor).total_seconds() + 0.999999)
-        take = min(left, max(room, 1))
-        parts.append((local.date(), take))
-        cursor += timedelta(seconds=take)
-        left -= take
-    return parts
+_BEAT_SQL = """
+UPDATE study_session
+SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms,
+     last_gap_ms, credit_prev_day, credit_today) = (
+  SELECT
+    CASE WHEN step = 0 THEN anchor
+         WHEN step = 2 AND take_prev + take_today = whole THEN anchor + whole * 1000
+         ELSE :now END,
+    CASE WHEN today_part > 0 AND :year > year1 THEN :year ELSE year1 END,
+    CASE WHEN today_part > 0 AND :year > year1 THEN take_today ELSE credited1 + take_today END,
+    since + take_prev + take_today,
+    CASE WHEN issued IS NULL AND since + take_prev + take_today >= next_check THEN :now ELSE issued END,
+    gap, take_prev, take_today
+  FROM (
+    SELECT s5.*, {least}(today_part, CASE WHEN :year > year1 THEN cap
+                                          WHEN :year = year1 THEN {greatest}(cap - credited1, 0)
+                                          ELSE 0 END) AS take_today
+    FROM (
+      SELECT s4.*,
+             CASE WHEN prev_part > 0 AND :prev_year > year0 THEN :prev_year ELSE year0 END AS year1,
+             CASE WHEN prev_part > 0 AND :prev_year > year0 THEN take_prev
+                  ELSE credited0 + take_prev END AS credited1
+      FROM (
+        SELECT s3.*, whole - prev_part AS today_part,
+               {least}(prev_part, CASE WHEN :prev_year > year0 THEN cap
+                                       WHEN :prev_year = year0 THEN {greatest}(cap - credited0, 0)
+                                       ELSE 0 END) AS take_prev
+        FROM (
+          SELECT s2.*, {least}(whole, ({greatest}(:day_start - anchor, 0) + 999) / 1000) AS prev_part
+          FROM (
+            SELECT s1.*, CASE WHEN step = 2 THEN gap / 1000 ELSE 0 END AS whole
+            FROM (
+              SELECT s0.*, CASE WHEN issued IS NOT NULL AND :now - issued > :timeout THEN 0
+                                WHEN gap < {min_gap} THEN 0
+                                WHEN gap > :max_gap THEN 1
+                                ELSE 2 END AS step
+              FROM (
+                SELECT study_session.anchor_ms AS anchor, study_session.check_issued_ms AS issued,
+                       study_session.cap_seconds AS cap, study_session.credit_year AS year0,
+                       study_session.year_credited AS credited0,
+                       study_session.since_check_seconds AS since,
+                       study_session.next_check_seconds AS next_check,
+                       :now - study_session.anchor_ms AS gap
+              ) AS s0
+            ) AS s1
+          ) AS s2
+        ) AS s3
+      ) AS s4
+    ) AS s5
+  ) AS s6
+)
+WHERE study_session.user_id = :user AND study_session.token = :token AND {account_holds}
+RETURNING lesson_id, course_id, cap_seconds, credit_year, year_credited, check_issued_ms,
+          last_gap_ms, credit_prev_day, credit_today
+"""
+# In the subquery: gap = ms since the anchor; step = 0 when the anchor stays (a presence check
+# is overdue, or the beat came too soon: its time counts with the next one), 1 for a new segment
+# after a long gap (nothing credited), 2 when the span counts; whole = its whole seconds (the
+# fraction carries over, as the anchor moves by whole seconds); prev_part / today_part = the span
+# split at today's local midnight; take_* = what each part may credit: a later year than the
+# row's credit year starts from zero, an earlier one takes nothing, and the lesson's 学时 caps the
+# year; when the cap cut the span short (or a new segment began) the anchor moves to now.
+
+_BEAT: dict[str, sa.TextClause] = {}
 
 
-def credit_beat(*, session: Session, user_id: int, token: str | None, at: datetime,
-                settings: TrackerSettings) -> BeatResult:
-    row = _row(session, user_id)
-    if not _token_ok(row, token):
-        return BeatResult("superseded")
-    assert row is not None
-    lesson_now = _lesson_seconds_now(row, at)
-    if _check_overdue(row, at, settings):
-        return BeatResult("paused_presence", 0, lesson_now, row.cap_seconds)
+def _beat_statement(dialect: str) -> sa.TextClause:
+    stmt = _BEAT.get(dialect)
+    if stmt is None:
+        sqlite_words = dialect == "sqlite"
+        stmt = sa.text(_BEAT_SQL.format(
+            least="min" if sqlite_words else "LEAST",
+            greatest="max" if sqlite_words else "GREATEST",
+            min_gap=MIN_BEAT_GAP_MS,
+            account_holds=account_holds_sql(user_param="user", version_param="version"),
+        ))
+        _BEAT[dialect] = stmt
+    return stmt
 
-    gap = (at - row.last_beat_at).total_seconds()
-    if gap < MIN_BEAT_GAP:  # too fast (or a clock step back): nothing to record yet
-        return BeatResult(_state(row, lesson_now), 0, lesson_now, row.cap_seconds)
 
-    credit_year, year_credited = row.credit_year, row.year_credited
-    credited_parts: list[tuple[Any, int]] = []
-    new_segment = gap > 2 * settings.interval
-    if new_segment:
-        anchor = at
-    else:
-        whole = int(min(gap, 2 * settings.interval))
-        anchor = row.last_beat_at + timedelta(seconds=whole)  # the fraction carries to the next beat
-        for day, seconds in _split_by_local_date(row.last_beat_at, whole):
-            if day.year != credit_year:
-                if day.year < credit_year:
-                    continue
-                credit_year, year_credited = day.year, 0
-            take = max(0, min(seconds, row.cap_seconds - year_credited))
-            if take < seconds:
-                anchor = at  # capped: nothing more to carry
-            if take:
-                year_credited += take
-                credited_parts.append((day, take))
-    credited = sum(s for _, s in credited_parts)
-
-    since_check = row.since_check_seconds + credited
-    check_issued_at = row.check_issued_at
-    if check_issued_at is None and since_check >= row.next_check_seconds:
-        check_issued_at = at
-
-    result = session.execute(
-        _UPDATE_BEAT,
-        {
-            "b_user": user_id,
-            "b_version": row.version,
-            "b_new_version": row.version + 1,
-            "b_anchor": anchor,
-            "b_credit_year": credit_year,
-            "b_year_credited": year_credited,
-            "b_since_check": since_check,
-            "b_check_issued_at": check_issued_at,
-        },
-    )
-    if result.rowcount != 1:  # a concurrent beat (or a new tab) got there first: it counted these seconds
-        return BeatResult("studying", 0, lesson_now, row.cap_seconds)
-    for day, seconds in credited_parts:
-        services.upsert_online(
-            session=session, user_id=user_id, lesson_id=row.lesson_id, course_id=row.course_id,
-            local_date=day, seconds=seconds, at=at,
-        )
-    lesson_seconds = year_credited if clock.local_date(at).year == credit_year else 0
-    state = _state(row, lesson_seconds, check_pending=check_issued_at is not None, new_segment=new_segment)
-    return BeatResult(state, credited, lesson_seconds, row.cap_seconds)
+def credit_beat(*, session: Session, user_id: int, session_version: int, token: str | None, at: datetime,
+                settings: TrackerSettings) -> BeatResult | None:
+    """Credit one beat. None when nothing matched: the token is not this member's current one, or
+    the login no longer holds (the caller tells the two apart, off the hot path)."""
+    today = clock.local_date(at)
+    now = epoch_ms(at)
+    row = session.execute(_beat_statement(session.get_bind().dialect.name), {
+        "user": user_id,
+        "version": session_version,
+        "token": token or "",
+        "now": now,
+        "timeout": settings.check_timeout * 1000,
+        "max_gap": settings.max_gap_ms,
+        "day_start": epoch_ms(clock.day_start(today)),
+        "year": today.year,
+        "prev_year": (today - timedelta(days=1)).year,
+    }).first()
+    if row is None:
+        return None
+    days = [(d, s) for d, s in ((today - timedelta(days=1), row.credit_prev_day), (today, row.credit_today)) if s]
+    services.upsert_online_days(session=session, user_id=user_id, lesson_id=row.lesson_id,
+                                course_id=row.course_id, days=days, at=at)
+    lesson_seconds = _lesson_seconds(row.credit_year, row.year_credited, at)
+    check_pending = row.check_issued_ms is not None
+    if check_pending and now - row.check_issued_ms > settings.check_timeout * 1000:
+        return BeatResult("paused_presence", 0, lesson_seconds, row.cap_seconds)
+    state = _state(check_pending=check_pending, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds,
+                   new_segment=row.last_gap_ms > settings.max_gap_ms)
+    return BeatResult(state, row.credit_prev_day + row.credit_today, lesson_seconds, row.cap_seconds)
 
 
 # ---------------------------------------------------------------- presence check
 
+_NOW = sa.bindparam("b_now", type_=sa.BigInteger())
+_PAUSED = sa.and_(  # the pending presence check went unanswered too long
+    _C.check_issued_ms.is_not(None), _NOW - _C.check_issued_ms > sa.bindparam("b_timeout", type_=sa.BigInteger())
+)
+_ANSWER = (
+    sa.update(_T)
+    .where(_C.user_id == sa.bindparam("b_user"), _C.token == sa.bindparam("b_token"))
+    .values(
+        # A late answer resumes crediting from now, not from before the check.
+        anchor_ms=sa.case((_PAUSED, _NOW), else_=_C.anchor_ms),
+        check_issued_ms=None,
+        since_check_seconds=sa.case((_C.check_issued_ms.is_(None), _C.since_check_seconds), else_=0),
+        next_check_seconds=sa.case(
+            (_C.check_issued_ms.is_(None), _C.next_check_seconds), else_=sa.bindparam("b_next_check")
+        ),
+    )
+    .returning(_C.cap_seconds, _C.credit_year, _C.year_credited)
+)
+
+
 def answer_presence(*, session: Session, user_id: int, token: str | None, at: datetime,
                     settings: TrackerSettings) -> BeatResult:
-    """The member clicked the 防挂机 check. A late answer resumes crediting from now, not before."""
-    row = _row(session, user_id)
-    if not _token_ok(row, token):
-        return BeatResult("superseded")
-    assert row is not None
-    lesson_now = _lesson_seconds_now(row, at)
-    if row.check_issued_at is None:
-        return BeatResult(_state(row, lesson_now), 0, lesson_now, row.cap_seconds)
-    values: dict[str, Any] = {
-        "version": row.version + 1,
-        "check_issued_at": None,
-        "since_check_seconds": 0,
-        "next_check_seconds": settings.draw_check(),
-    }
-    if _check_overdue(row, at, settings):
-        values["last_beat_at"] = at
-    table = StudySession.__table__
-    session.execute(
-        sa.update(table).where(table.c.user_id == user_id, table.c.version == row.version).values(**values)
-    )
-    return BeatResult(_state(row, lesson_now, check_pending=False), 0, lesson_now, row.cap_seconds)
-
-
-def current_session(*, session: Session, user_id: int):
-    return _row(session, user_id)
+    """The member clicked the 防挂机 check (answering when none is pending changes nothing)."""
+    row = session.execute(_ANSWER, {
+        "b_user": user_id,
+        "b_token": token or "",
+        "b_now": epoch_ms(at),
+        "b_timeout": settings.check_timeout * 1000,
+        "b_next_check": settings.draw_check(),
+    }).first()
+    if row is None:
+        return SUPERSEDED
+    lesson_seconds = _lesson_seconds(row.credit_year, row.year_credited, at)
+    state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds)
+    return BeatResult(state, 0, lesson_seconds, row.cap_seconds)

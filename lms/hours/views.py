@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlmodel import select
 
 from lms import clock
+from lms.auth.claims import checks_account_itself, verified_user
 from lms.content.models import Course, Lesson
 from lms.db import get_session
 from lms.hours import approvals, bp, selfreports, services, tracker
@@ -49,13 +50,21 @@ def start():
 
 
 @bp.post("/beat")
+@checks_account_itself
 @json_login_required
 def beat():
+    """One beat: one UPDATE that checks the login and the token and credits the measured time,
+    and one ledger upsert when it credited anything (lms/hours/tracker.py)."""
     session = get_session()
     result = tracker.credit_beat(
-        session=session, user_id=current_user.id, token=request.form.get("token"), at=clock.now(),
-        settings=tracker_settings(),
+        session=session, user_id=current_user.id, session_version=current_user.session_version,
+        token=request.form.get("token"), at=clock.now(), settings=tracker_settings(),
     )
+    if result is None:  # the token or the login did not hold: which one?
+        user = verified_user(current_user.id, current_user.session_version)
+        if user is None or user.must_change_password:
+            return jsonify(state="login"), 401
+        result = tracker.SUPERSEDED
     session.commit()
     return jsonify(result.as_json())
 
