@@ -8,7 +8,7 @@ Both servers are gunicorn on 127.0.0.1 with the same workers and the same LMS_DA
 driver (threads, bounded concurrency, bounded time) sends the same request to each. Members are
 logged in over HTTP and each opens a study session; every member beats at most once per
 1.1 s, so each real beat is measured 1–60 s after the previous one and takes the write path
-(conditional UPDATE + ledger upsert), not the "too fast" shortcut. The report gives req/s, p50 and
+(the one beat UPDATE + the ledger upsert), not the "too fast" shortcut. The report gives req/s, p50 and
 p99 for both and the ratio.
 """
 

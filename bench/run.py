@@ -387,8 +387,8 @@ def render_report(plan: Plan, machine: dict, results: dict, certs: dict, load_su
         f"- **Driver**: `wrk -t2 -c{plan.connections} -d{plan.duration:.0f}s` (after a {plan.warmup:.0f} s warm-up) "
         "in a separate process with `bench/wrk_members.lua`, cycling through "
         f"{plan.drivers:,} members who logged in over HTTP and opened a study session, so each member beats "
-        "every few seconds — the beat takes its real write path (conditional UPDATE of the study session and "
-        "the ledger upsert), not the \"too fast\" shortcut. The lesson page is a logged-in GET that also "
+        "every few seconds — the beat takes its real write path (the UPDATE of the study session that checks the login "
+        "and credits, then the ledger upsert), not the \"too fast\" shortcut. The lesson page is a logged-in GET that also "
         "records the visit (a write). The client shares the 2 cores with the server, the same for both "
         "apps, which is why the ratios matter more than the absolute numbers.",
         "- **Reports**: GET over HTTP as the admin of the whole committee, after one warm-up request; "

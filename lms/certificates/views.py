@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user, login_required
 
 from lms import clock
+from lms.auth.decorators import json_login_required
 from lms.certificates import batch, bp, codes, eligibility, services
 from lms.certificates.forms import RevokeForm, VerifyForm
 from lms.certificates.models import KIND_LABELS, KINDS
@@ -210,7 +211,7 @@ def batch_job(job_id: int):
 
 
 @bp.route("/certificates/batch/<int:job_id>/status")
-@login_required
+@json_login_required
 def batch_status(job_id: int):
     session, _ = _manager()
     job = batch.get_job(session=session, user=_me(), job_id=job_id)

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlmodel import select
 
 from lms import clock
 from lms.auth.claims import checks_account_itself, verified_user
+from lms.auth.decorators import LOGIN_EXPIRED, json_login_required
 from lms.content.models import Course, Lesson
 from lms.db import get_session
 from lms.hours import approvals, bp, selfreports, services, tracker
@@ -17,16 +16,6 @@ from lms.hours.templating import tracker_settings
 from lms.orgs import services as orgs
 
 # ---------------------------------------------------------------- the tracker's endpoints (JSON)
-
-
-def json_login_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return jsonify(state="login"), 401
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.post("/start")
@@ -63,7 +52,7 @@ def beat():
     if result is None:  # the token or the login did not hold: which one?
         user = verified_user(current_user.id, current_user.session_version)
         if user is None or user.must_change_password:
-            return jsonify(state="login"), 401
+            return jsonify(state="login", ok=False, message=LOGIN_EXPIRED), 401
         result = tracker.SUPERSEDED
     session.commit()
     return jsonify(result.as_json())

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from lms import clock
+from lms.auth.decorators import json_login_required
 from lms.content import services as content
 from lms.content.models import Course, Lesson
 from lms.content.render import section_anchor
@@ -174,7 +175,7 @@ def submit(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
-@login_required
+@json_login_required
 def save_answer(attempt_id: int):
     """Save one answer (exam.js posts every change). JSON in, JSON out."""
     session = get_session()

@@ -144,3 +144,17 @@ def test_save_endpoint_needs_the_csrf_header(client, make_user, login, synced, d
     resp = client.post(f"/quiz/attempts/{attempt_id}/answer", data={"question": item.question.id, "value": "0"})
     assert resp.status_code == 400
     assert _untouched(db, attempt_id)
+
+
+def test_saving_an_answer_after_logging_out_says_so_in_json(client, make_user, login, synced, db):
+    """exam.js reads the JSON message: a login that ended mid-exam is named, not shown as a
+    network failure (a redirect to the login page is not JSON)."""
+    login(make_user())
+    attempt_id = start_lesson(client)
+    item = items_of(db, attempt_id)[0]
+    token = csrf_token(client, f"/quiz/attempts/{attempt_id}")
+    client.post("/logout", data={"csrf_token": token})
+    resp = save(client, attempt_id, item.question.id, ["0"], csrf_token(client))
+    assert resp.status_code == 401 and resp.is_json
+    assert resp.json["ok"] is False and "登录已失效" in resp.json["message"]
+    assert _untouched(db, attempt_id)

@@ -31,8 +31,13 @@
   var count = job.querySelector(".job-progress");
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (r) {
+        if (r.status === 401) { window.location.reload(); return null; }  // logged out: the page asks to log in
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      })
       .then(function (s) {
+        if (!s) return;
         if (bar) { bar.max = s.total; bar.value = s.progress; }
         if (count) count.textContent = s.progress;
         if (s.status === "done" || s.status === "failed") { window.location.reload(); return; }
