@@ -98,7 +98,7 @@ def _upsert_online_stmt(dialect: str, rows: int):
     if stmt is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         t = LedgerEntry.__table__
-        stmt = insert(t).values([
+        values = [
             {
                 "user_id": sa.bindparam("b_user"),
                 "source": "online",
@@ -112,7 +112,11 @@ def _upsert_online_stmt(dialect: str, rows: int):
                 "updated_at": sa.bindparam("b_updated", type_=t.c.updated_at.type),
             }
             for i in range(rows)
-        ])
+        ]
+        # One row as keywords: SQLAlchemy caches that compilation, while a multi-VALUES insert is
+        # compiled on every call (~0.5 ms, more than the beat's own statement). Two rows happen
+        # once a day per member (a span across midnight).
+        stmt = insert(t).values(**values[0]) if rows == 1 else insert(t).values(values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["user_id", "lesson_id", "local_date"],
             index_where=ONLINE_CONFLICT_WHERE,
