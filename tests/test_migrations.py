@@ -68,7 +68,6 @@ def test_0007_carries_open_study_sessions_over_and_back(empty_database_url):
     """Sessions open during the upgrade keep their anchor and pending check (as epoch ms), and
     the downgrade restores them."""
     from alembic import command
-
     from sqlmodel import Session
 
     from lms.auth.models import User
