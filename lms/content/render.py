@@ -52,9 +52,21 @@ _ALLOWED_TAGS = {
     "table", "thead", "tbody", "tr", "th", "td", "code", "pre", "a",
 }
 _ALLOWED_ATTRS = {
-    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "a": {"href", "title"}, "th": {"style"}, "td": {"style"},
+    "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "a": {"href", "title"}, "th": {"class"}, "td": {"class"},
     "ol": {"start"},
 }
+
+
+_ALIGN = re.compile(r"text-align:\s*(left|center|right)")
+
+
+def _alignment_as_class(tokens) -> None:
+    """Table cell alignment (`|:--|--:|`) as a class: the CSP allows no inline style attributes."""
+    for tok in tokens:
+        if tok.type in ("th_open", "td_open") and "style" in (tok.attrs or {}):
+            m = _ALIGN.search(str(tok.attrs.pop("style")))
+            if m:
+                tok.attrs["class"] = f"align-{m.group(1)}"
 
 
 def _render_uncached(source: str) -> Rendered:
@@ -64,6 +76,7 @@ def _render_uncached(source: str) -> Rendered:
         if tok.type == "heading_open" and tok.tag in ("h2", "h3"):
             inline = tokens[i + 1]
             toc.append(Heading(int(tok.tag[1]), inline.content, tok.attrs.get("id", "")))
+    _alignment_as_class(tokens)
     raw = _md.renderer.render(tokens, _md.options, {})
     html = nh3.clean(
         raw,
@@ -71,7 +84,6 @@ def _render_uncached(source: str) -> Rendered:
         attributes=_ALLOWED_ATTRS,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
-        filter_style_properties={"text-align"},
     )
     return Rendered(html=html, toc=tuple(toc))
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from lms.content.render import render_markdown
 
 
@@ -63,3 +65,13 @@ def test_markdown_is_sanitised_and_anchored():
     assert '<h2 id="一标题">' in r.html and "<table>" in r.html
     assert r.toc[0].anchor == "一标题"
     assert render_markdown("## 一、标题\n") is render_markdown("## 一、标题\n")  # cached by content hash
+
+
+def test_table_alignment_is_a_class_not_an_inline_style():
+    """The CSP refuses style attributes, so `|:-:|--:|` alignment must reach the page as classes."""
+    r = render_markdown("| 项目 | 人数 | 比例 |\n|---|:-:|--:|\n| 调查 | 219 | 52% |\n")
+    assert "style=" not in r.html
+    assert '<th class="align-center">人数</th>' in r.html and '<td class="align-right">52%</td>' in r.html
+    assert "<th>项目</th>" in r.html
+    css = (Path(__file__).resolve().parents[2] / "lms/static/css/site.css").read_text(encoding="utf-8")
+    assert ".prose .align-center { text-align: center; }" in css and ".prose .align-right" in css
