@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -42,7 +43,7 @@ LESSON_KEY = "cadre-selection-regulations/good-cadre-standard"
 
 # ---------------------------------------------------------------- database
 
-def prepare_database(url: str, users: int) -> tuple[list[str], int]:
+def prepare_database(url: str, users: int, instance: Path) -> tuple[list[str], int]:
     """Migrate, sync content and create `users` members; returns their logins and the lesson id."""
     from alembic import command
     from alembic.config import Config
@@ -62,7 +63,7 @@ def prepare_database(url: str, users: int) -> tuple[list[str], int]:
     from lms.db import cli_session
     from lms.orgs.services import create_org
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": tempfile.mkdtemp()})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance)})
     # One cheap hash shared by all bench members: logging in is setup, not what is measured.
     pw_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
     logins = [f"B{i:06d}" for i in range(users)]
@@ -274,7 +275,7 @@ def main(argv=None) -> int:
     procs = []
     try:
         t0 = time.perf_counter()
-        logins, lesson_id = prepare_database(url, users)
+        logins, lesson_id = prepare_database(url, users, tmp / "instance")
         env = {"LMS_DATABASE_URL": url, "LMS_SECRET_KEY": "bench-secret", "LMS_RATELIMIT_ENABLED": "false"}
         app_port, bare_port = free_port(), free_port()
         procs.append(start_gunicorn("wsgi:app", app_port, args.workers, env))
@@ -287,6 +288,7 @@ def main(argv=None) -> int:
     finally:
         for p in procs:
             stop(p)
+        shutil.rmtree(tmp, ignore_errors=True)  # the SQLite file and the instance folder
         if pg_name:
             import sqlalchemy as sa
 
