@@ -16,20 +16,19 @@ from sqlmodel import select
 
 from lms import clock
 from lms.auth.models import User
+from lms.db import engine
 
 READ_ONLY_OR_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
 
 @contextmanager
 def statements(app):
-    """The SQL statements the app runs inside the block."""
-    from lms.db import engine
-
-    seen: list[str] = []
+    """The SQL statements the app runs inside the block, as [(sql, parameters)]."""
+    seen: list[tuple[str, object]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         if not READ_ONLY_OR_CONTROL.match(statement):
-            seen.append(" ".join(statement.split()))
+            seen.append((statement, parameters))
 
     with app.app_context():
         eng = engine()
@@ -40,12 +39,12 @@ def statements(app):
         event.remove(eng, "before_cursor_execute", record)
 
 
-def kinds(seen: list[str]) -> list[str]:
+def kinds(seen: list[tuple[str, object]]) -> list[str]:
     """'UPDATE study_session' / 'INSERT INTO ledger_entry' / 'SELECT …' for each statement."""
     out = []
-    for sql in seen:
-        m = re.match(r"(UPDATE \w+|INSERT INTO \w+|SELECT|DELETE FROM \w+)", sql, re.I)
-        out.append(m.group(1) if m else sql[:40])
+    for sql, _params in seen:
+        m = re.match(r"\s*(UPDATE \w+|INSERT INTO \w+|SELECT|DELETE FROM \w+)", sql, re.I)
+        out.append(m.group(1) if m else " ".join(sql.split())[:40])
     return out
 
 
@@ -58,7 +57,7 @@ def test_a_crediting_beat_is_two_statements(app, make_user, open_lesson, frozen,
         assert tab.beat()["credited"] == 30
     assert kinds(seen) == ["UPDATE study_session", "INSERT INTO ledger_entry"], seen
     # The login is checked inside the UPDATE, not by a separate user lookup.
-    assert '"user"' in seen[0] and "session_version" in seen[0]
+    assert '"user"' in seen[0][0] and "session_version" in seen[0][0]
 
 
 def test_a_beat_across_midnight_is_still_two_statements(app, make_user, open_lesson, frozen, ledger, lesson):
@@ -97,21 +96,10 @@ def test_the_beat_statements_use_primary_keys_and_the_roll_up_index(app, make_us
     frozen(2025, 3, 10, 9, 0, 0)
     tab = open_lesson(user)
     clock.advance(seconds=30)
-    captured: list[tuple[str, object]] = []
-    from lms.db import engine
-
+    with statements(app) as captured:
+        tab.beat()
     with app.app_context():
         eng = engine()
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not READ_ONLY_OR_CONTROL.match(statement):
-            captured.append((statement, parameters))
-
-    event.listen(eng, "before_cursor_execute", record)
-    try:
-        tab.beat()
-    finally:
-        event.remove(eng, "before_cursor_execute", record)
     assert len(captured) == 2
     with eng.connect() as conn:
         raw = conn.connection.driver_connection
