@@ -6,12 +6,17 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import jsonify
+from flask import Response, jsonify
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 LOGIN_EXPIRED = "登录已失效，请重新登录后继续。"
+
+
+def login_expired() -> tuple[Response, int]:
+    """The 401 JSON answer to a script whose login is gone (tracker.js, exam.js, certificates.js)."""
+    return jsonify(state="login", ok=False, message=LOGIN_EXPIRED), 401
 
 
 def json_login_required(view: F) -> F:
@@ -22,7 +27,7 @@ def json_login_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return jsonify(state="login", ok=False, message=LOGIN_EXPIRED), 401
+            return login_expired()
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

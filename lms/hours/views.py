@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from lms import clock
 from lms.auth.claims import checks_account_itself, verified_user
-from lms.auth.decorators import LOGIN_EXPIRED, json_login_required
+from lms.auth.decorators import json_login_required, login_expired
 from lms.content.models import Course, Lesson
 from lms.db import get_session
 from lms.hours import approvals, bp, selfreports, services, tracker
@@ -52,7 +52,7 @@ def beat():
     if result is None:  # the token or the login did not hold: which one?
         user = verified_user(current_user.id, current_user.session_version)
         if user is None or user.must_change_password:
-            return jsonify(state="login", ok=False, message=LOGIN_EXPIRED), 401
+            return login_expired()
         result = tracker.SUPERSEDED
     session.commit()
     return jsonify(result.as_json())
