@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -107,7 +106,8 @@ def migrate_and_sync(url: str) -> None:
 def bench_app(url: str):
     from lms import create_app
 
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": tempfile.mkdtemp(prefix="lms-bench-")})
+    # One instance folder under bench/out for every set-up app (nothing left behind in /tmp).
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(OUT / "instance")})
 
 
 def create_learners(url: str, n: int, password: str, prefix: str = "L") -> tuple[list[tuple[int, str]], int]:
