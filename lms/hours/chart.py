@@ -23,8 +23,12 @@ def _nice_max(value: float) -> int:
 
 
 def month_chart(by_month: list[dict[str, int]], *, seconds_per_hour: int, year: int,
-                target_per_month: float) -> Markup:
-    """Stacked bars per month (by source), in 学时, with a line at the even monthly pace."""
+                target_per_month: float, focus_month: int = 12) -> Markup:
+    """Stacked bars per month (by source), in 学时, with a line at the even monthly pace.
+
+    `data-focus` is where `focus_month` (this month, in the current year) sits across the chart, as
+    a fraction of its width: on a phone the chart scrolls sideways, and chart-focus.js brings that
+    month into view."""
     hours = [{s: m.get(s, 0) / seconds_per_hour for s in SOURCES} for m in by_month]
     totals = [max(0.0, sum(h.values())) for h in hours]
     top = _nice_max(max([*totals, target_per_month, 1.0]))
@@ -35,9 +39,10 @@ def month_chart(by_month: list[dict[str, int]], *, seconds_per_hour: int, year: 
     def y(v: float) -> float:
         return TOP + plot_h - plot_h * (v / top)
 
+    focus = (LEFT + slot * (min(max(focus_month, 1), 12) - 0.5)) / WIDTH
     desc = "；".join(f"{i + 1}月 {_fmt(t)} 学时" for i, t in enumerate(totals))
     out = [
-        f'<svg class="month-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="month-chart" viewBox="0 0 {WIDTH} {HEIGHT}" data-focus="{focus:.3f}" role="img" '
         f'aria-labelledby="month-chart-title month-chart-desc" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="month-chart-title">{year} 年各月学时</title>',
         f'<desc id="month-chart-desc">{escape(desc)}。虚线为平均每月 {_fmt(target_per_month)} 学时。</desc>',

@@ -90,7 +90,8 @@ def _year_context(user_id: int, year: int) -> dict:
         "entries": services.year_entries(session=session, user_id=user_id, year=year),
         "years": services.entry_years(session=session, user_id=user_id, current=today.year),
         "chart": month_chart(
-            summary.by_month, seconds_per_hour=sph, year=year, target_per_month=summary.required / sph / 12
+            summary.by_month, seconds_per_hour=sph, year=year, target_per_month=summary.required / sph / 12,
+            focus_month=today.month if year == today.year else 12,
         ),
         "is_current_year": year == today.year,
     }

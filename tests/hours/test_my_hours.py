@@ -136,3 +136,15 @@ def test_add_entry_refuses_online_and_fractions(tree, db):
 def test_hours_pages_need_login(client):
     assert client.get("/hours/").status_code == 302
     assert client.get("/hours/self-reports").status_code == 302
+
+
+def test_the_month_chart_names_this_month_for_narrow_screens(client, login, tree, lesson, db, frozen):
+    """On a phone the chart scrolls sideways; chart-focus.js scrolls to the month in data-focus
+    (this month in the current year, December in an earlier one)."""
+    frozen(2025, 4, 10, 9, 0, 0)
+    seed(db, tree["m1"], tree["sec1"], lesson)
+    login(tree["m1"])
+    html = client.get("/hours/").get_data(as_text=True)
+    # April's slot centre: (44 + 584 / 12 × 3.5) / 640 of the width.
+    assert 'data-focus="0.335"' in html and "js/chart-focus.js" in html
+    assert 'data-focus="0.943"' in client.get("/hours/?year=2024").get_data(as_text=True)  # December
