@@ -42,11 +42,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from lms.certificates import init_app as init_certificates
     from lms.content import bp as content_bp
     from lms.hours import bp as hours_bp
+    from lms.offline import bp as offline_bp
     from lms.ops import bp as ops_bp
     from lms.orgs import bp as orgs_bp
     from lms.quiz import bp as quiz_bp
     from lms.reports import bp as reports_bp
-    from lms.sessions import bp as sessions_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(content_bp)
@@ -56,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_certificates(app)  # blueprint + HarfBuzz check
     app.register_blueprint(hours_bp)
     app.register_blueprint(audit_bp)
-    app.register_blueprint(sessions_bp)
+    app.register_blueprint(offline_bp)
     app.register_blueprint(reports_bp)
 
     from lms.cli import register_cli

@@ -82,9 +82,9 @@ def _demo_sessions(session: Session, branches: list[Organization]) -> None:
 
     from lms import clock
     from lms.auth.models import User
+    from lms.offline.models import OfflineSession
+    from lms.offline.services import SessionData, record_session
     from lms.orgs.services import scope_for
-    from lms.sessions.models import OfflineSession
-    from lms.sessions.services import SessionData, record_session
 
     today = clock.today()
 

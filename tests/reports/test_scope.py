@@ -14,9 +14,9 @@ from lms import clock
 from lms.audit.models import AuditEvent
 from lms.hours import selfreports
 from lms.hours.models import LedgerEntry, SelfReport
+from lms.offline import services as offline_services
+from lms.offline.models import OfflineSession
 from lms.orgs.services import scope_for
-from lms.sessions import services as sessions
-from lms.sessions.models import OfflineSession
 from tests.conftest import PASSWORD, csrf_token
 
 SESSION_FORM = {"type": "党课", "topic": "越权登记", "held_on": "2025-06-10", "duration_hours": "1",
@@ -48,9 +48,9 @@ ROUTES = [
 def foreign(tree, db):
     clock.freeze(datetime(2025, 6, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     with db() as s:
-        s2 = sessions.record_session(
+        s2 = offline_services.record_session(
             session=s, scope=scope_for(session=s, user=tree["sec2"]), actor=tree["sec2"], org=tree["b2"],
-            data=sessions.SessionData(type="党课", topic="第二支部党课", held_on=date(2025, 6, 1), minutes=90,
+            data=offline_services.SessionData(type="党课", topic="第二支部党课", held_on=date(2025, 6, 1), minutes=90,
                                       place="", attendee_ids=[tree["m2"].id]),
             today=clock.today(), at=clock.now(),
         )

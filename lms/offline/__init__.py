@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+bp = Blueprint("offline", __name__, url_prefix="/sessions")
 
-from lms.sessions import views  # noqa: E402,F401
+from lms.offline import views  # noqa: E402,F401

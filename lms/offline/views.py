@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 from lms import clock
 from lms.auth.models import User
 from lms.db import get_session
+from lms.offline import bp, services
+from lms.offline.forms import SessionForm, VoidForm
+from lms.offline.models import SESSION_TYPES
 from lms.orgs import services as orgs
-from lms.sessions import bp, services
-from lms.sessions.forms import SessionForm, VoidForm
-from lms.sessions.models import SESSION_TYPES
 
 
 def _manager_scope():
@@ -80,7 +80,7 @@ def index():
     rows = services.list_sessions(session=session, scope=scope, org_id=org.id if org else None, year=year)
     branches = orgs.orgs_in_scope(session=session, scope=scope)
     return render_template(
-        "sessions/index.html", rows=rows, org=org, year=year, branches=branches,
+        "offline/index.html", rows=rows, org=org, year=year, branches=branches,
         years=list(range(clock.today().year, clock.today().year - 5, -1)),
     )
 
@@ -88,7 +88,7 @@ def index():
 def _render_form(*, org, form, selected, choices, hidden=frozenset(), errors=None, similar=None, record=None,
                  status=200):
     return render_template(
-        "sessions/form.html", org=org, form=form, selected=set(selected), choices=choices, hidden=hidden,
+        "offline/form.html", org=org, form=form, selected=set(selected), choices=choices, hidden=hidden,
         errors=errors or {}, similar=similar or [], record=record, types=SESSION_TYPES, today=clock.today(),
     ), status
 
@@ -100,9 +100,9 @@ def new():
     org_id = request.args.get("org_id", type=int)
     if org_id is None:
         if current_user.is_secretary:
-            return redirect(url_for("sessions.new", org_id=current_user.org_id))
+            return redirect(url_for("offline.new", org_id=current_user.org_id))
         branches = orgs.orgs_in_scope(session=session, scope=scope)
-        return render_template("sessions/pick_org.html", branches=branches)
+        return render_template("offline/pick_org.html", branches=branches)
     org = orgs.get_org(session=session, scope=scope, org_id=org_id)
     choices = services.roster(session=session, scope=scope, org=org)
     form = SessionForm()
@@ -130,7 +130,7 @@ def new():
                 f"已登记集中学习“{record.topic}”：{len(set(ids))} 名党员各计入 "
                 f"{record.duration_seconds // 60} 分钟。", "success",
             )
-            return redirect(url_for("sessions.detail", session_id=record.id))
+            return redirect(url_for("offline.detail", session_id=record.id))
     else:
         errors = _invalid_form_errors(form, ids)
     session.rollback()
@@ -151,7 +151,7 @@ def detail(session_id: int):
     recorder = session.get(User, record.recorded_by_id)
     voider = session.get(User, record.voided_by_id) if record.voided_by_id else None
     return render_template(
-        "sessions/detail.html", record=record, org=org, people=people, total=total, lines=lines,
+        "offline/detail.html", record=record, org=org, people=people, total=total, lines=lines,
         recorder=recorder, voider=voider,
     )
 
@@ -170,7 +170,7 @@ def edit(session_id: int):
     session, scope, record, org = _live_record(session_id)
     if record.is_voided:
         flash("该记录已作废，不能再修改。", "info")
-        return redirect(url_for("sessions.detail", session_id=record.id))
+        return redirect(url_for("offline.detail", session_id=record.id))
     choices, hidden = services.editable_attendees(session=session, scope=scope, record=record)
     form = SessionForm()
     if request.method == "GET":
@@ -202,7 +202,7 @@ def edit(session_id: int):
                 flash(f"已保存修改，台账已更正 {details['written']} 条（原记录保留）。", "success")
             else:
                 flash("已保存修改，各人学时不变。", "success")
-            return redirect(url_for("sessions.detail", session_id=record.id))
+            return redirect(url_for("offline.detail", session_id=record.id))
     else:
         errors = _invalid_form_errors(form, ids)
     session.rollback()
@@ -217,7 +217,7 @@ def void(session_id: int):
     session, scope, record, org = _live_record(session_id)
     if record.is_voided:
         flash("该记录已经作废。", "info")
-        return redirect(url_for("sessions.detail", session_id=record.id))
+        return redirect(url_for("offline.detail", session_id=record.id))
     form = VoidForm()
     total = len(services.attendee_ids(session=session, record=record))
     status = 200
@@ -233,7 +233,7 @@ def void(session_id: int):
             else:
                 session.commit()
                 flash(f"已作废，{written} 名党员的相应学时已冲减（原记录保留）。", "success")
-                return redirect(url_for("sessions.detail", session_id=record.id))
+                return redirect(url_for("offline.detail", session_id=record.id))
         session.rollback()
         status = 400
-    return render_template("sessions/void.html", record=record, org=org, form=form, total=total), status
+    return render_template("offline/void.html", record=record, org=org, form=form, total=total), status

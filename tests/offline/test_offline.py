@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from lms import clock
 from lms.audit.models import AuditEvent
 from lms.hours.models import LedgerEntry
-from lms.sessions.models import OfflineAttendance, OfflineSession
+from lms.offline.models import OfflineAttendance, OfflineSession
 from tests.conftest import csrf_token
 
 CST = ZoneInfo("Asia/Shanghai")

@@ -5,8 +5,8 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.hours.forms import CnDateField, CnIntegerField
+from lms.offline.models import SESSION_TYPES
 from lms.orgs.forms import choice
-from lms.sessions.models import SESSION_TYPES
 
 
 class SessionForm(FlaskForm):

@@ -22,10 +22,10 @@ from lms.audit import services as audit
 from lms.auth.models import User
 from lms.hours import services as hours
 from lms.hours.models import LedgerEntry
+from lms.offline.models import SESSION_TYPES, OfflineAttendance, OfflineSession
 from lms.orgs import services as orgs
 from lms.orgs.models import Organization
 from lms.orgs.services import Scope
-from lms.sessions.models import SESSION_TYPES, OfflineAttendance, OfflineSession
 
 MIN_MINUTES, MAX_MINUTES = 1, 600
 TOPIC_MAX, PLACE_MAX, REASON_MAX = 200, 200, 500
