@@ -85,10 +85,9 @@ def run(url: str, members: int = 100_000, *, repeat: int = 10, log=print) -> dic
     """Build the data set in the (empty) database at `url` and time both reports."""
     from sqlmodel import select
 
-    from lms import clock
+    from lms import clock, units
     from lms.auth.models import User
     from lms.db import cli_session, engine
-    from lms.hours import services as hours
     from lms.orgs.models import Organization
     from lms.orgs.services import scope_for
     from lms.reports import services as reports
@@ -127,14 +126,14 @@ def run(url: str, members: int = 100_000, *, repeat: int = 10, log=print) -> dic
         assert r.overall.members == members + 1 and b.members == datagen.BIG_BRANCH_MEMBERS
         rollup_t = _timed(rollup, repeat)
         branch_t = _timed(branch, repeat)
-        required = hours.required_seconds()
+        required = units.required_seconds()
         with engine().connect() as conn, cli_session(write=False) as s:
             plans = {
                 "rollup": _explain(conn, reports.rollup_query(
                     org_ids=reports.subtree_org_ids(session=s, scope=admin_scope, org=root), year=year,
                     required=required,
-                    expected=reports.expected_seconds(required=required, year=year, today=today),
-                    bin_seconds=reports.BIN_HOURS * hours.seconds_per_credit_hour())),
+                    expected=units.expected_seconds(required=required, year=year, today=today),
+                    bin_seconds=reports.BIN_HOURS * units.seconds_per_credit_hour())),
                 "branch": _explain(conn, reports.branch_query(
                     org_ids=reports.subtree_org_ids(session=s, scope=sec_scope, org=big), year=year)),
             }

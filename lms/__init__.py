@@ -72,6 +72,7 @@ def _register_template_helpers(app: Flask) -> None:
     from lms import formatting
 
     app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.globals.update(formatting.GLOBALS)
     app.jinja_env.globals["site_name"] = app.config["SITE_NAME"]
 
 

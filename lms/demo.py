@@ -45,7 +45,8 @@ def _demo_activity(session: Session, members: list) -> int:
     from lms.content.models import Lesson
     from lms.hours.models import LedgerEntry, SelfReport
     from lms.hours.selfreports import ReportError, submit_report
-    from lms.hours.services import lesson_cap_seconds, upsert_online
+    from lms.hours.services import upsert_online
+    from lms.units import lesson_cap_seconds
 
     lessons = list(session.exec(select(Lesson).where(Lesson.retired_at.is_(None)).order_by(Lesson.id)))
     if not lessons:

@@ -1,17 +1,15 @@
-"""Jinja filters: Chinese dates and 学时."""
+"""Jinja filters and globals: Chinese dates and 学时 (the rounding rule is lms.units')."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from lms import clock
+from lms import clock, units
 
 
 def hours(value: float | int | None) -> str:
-    if value is None:
-        return "0"
-    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+    """A figure already in 学时 (a lesson's 0.5, a certificate's 32.5) as text."""
+    return units.number_text(value)
 
 
 def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -29,3 +27,7 @@ def cn_date(value: date | datetime | None) -> str:
 
 
 FILTERS = {"hours": hours, "local_dt": local_dt, "cn_date": cn_date}
+GLOBALS = {
+    "required_hours_text": units.required_hours_text,
+    "minutes_per_credit_hour_text": units.minutes_per_credit_hour_text,
+}

@@ -1,59 +1,17 @@
-"""Who may have which certificate — computed from course completion and the 学时 ledger.
-
-Completion comes from the quiz slice and annual totals from the hours slice. They are imported
-lazily inside the two small wrappers below, so this slice imports on its own (tests replace
-the wrappers with monkeypatch).
-"""
+"""Who may have which certificate: computed from course completion (lms.progress) and the
+学时 ledger's annual totals (lms.hours), in the units of lms.units."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlmodel import Session, select
 
-from lms import clock
+from lms import clock, progress, units
 from lms.auth.models import User
 from lms.content.models import Course, Lesson
-
-log = logging.getLogger("lms.certificates")
-
-
-def _completed_courses(session: Session, user_id: int) -> dict[int, datetime]:
-    try:
-        from lms.quiz.services import completed_courses
-    except ModuleNotFoundError as exc:  # the quiz slice is not installed
-        if exc.name and exc.name.startswith("lms.quiz"):
-            log.warning("lms.quiz is missing: no course counts as completed")
-            return {}
-        raise
-    return completed_courses(session=session, user_id=user_id)
-
-
-def _year_total_seconds(session: Session, user_id: int, year: int) -> int:
-    try:
-        from lms.hours.services import year_total_seconds
-    except ModuleNotFoundError as exc:  # the hours slice is not installed
-        if exc.name and exc.name.startswith("lms.hours"):
-            log.warning("lms.hours is missing: every annual total is 0")
-            return 0
-        raise
-    return year_total_seconds(session=session, user_id=user_id, year=year)
-
-
-def seconds_per_hour() -> int:
-    return int(current_app.config["MINUTES_PER_CREDIT_HOUR"]) * 60
-
-
-def required_annual_seconds() -> int:
-    return int(current_app.config["ANNUAL_REQUIRED_HOURS"]) * seconds_per_hour()
-
-
-def to_hours(seconds: int) -> float:
-    """学时 for display, rounded to a tenth and never up (34.96 学时 is printed as 34.9)."""
-    return int(seconds * 10 // seconds_per_hour()) / 10
+from lms.hours import services as hours
 
 
 @dataclass(frozen=True)
@@ -72,7 +30,7 @@ class Entitlement:
 
     @property
     def hours(self) -> float:
-        return to_hours(self.seconds)
+        return units.hours_value(self.seconds)
 
     @property
     def subject(self) -> str:
@@ -88,16 +46,15 @@ def course_seconds(*, session: Session, course_ids: list[int]) -> dict[int, int]
     out = dict.fromkeys(course_ids, 0)
     if not course_ids:
         return out
-    per_hour = seconds_per_hour()
-    for course_id, hours in session.exec(
+    for course_id, lesson_hours in session.exec(
         select(Lesson.course_id, Lesson.hours).where(Lesson.course_id.in_(course_ids), Lesson.retired_at.is_(None))
     ):
-        out[course_id] += round(hours * per_hour)
+        out[course_id] += units.hours_to_seconds(lesson_hours)
     return out
 
 
 def course_entitlements(*, session: Session, user_id: int) -> list[Entitlement]:
-    completed = _completed_courses(session, user_id)
+    completed = progress.completed_courses(session=session, user_id=user_id)
     if not completed:
         return []
     courses = list(session.exec(select(Course).where(Course.id.in_(list(completed))).order_by(Course.order)))
@@ -126,8 +83,8 @@ def annual_entitlement(*, session: Session, user_id: int, year: int) -> Entitlem
     """The year's proof, once the year's total has reached the requirement (this year or past)."""
     if year > clock.today().year:
         return None
-    total = _year_total_seconds(session, user_id, year)
-    if total < required_annual_seconds():
+    total = hours.year_total_seconds(session=session, user_id=user_id, year=year)
+    if total < units.required_seconds():
         return None
     return Entitlement(kind="annual", year=year, seconds=total)
 

@@ -11,17 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
-from lms import clock
+from lms import clock, units
 from lms.auth.models import User
 from lms.certificates import codes, render
 from lms.certificates.eligibility import Entitlement, entitlement_for, subject_key
 from lms.certificates.models import Certificate, SerialCounter
-from lms.formatting import hours as hours_text
 from lms.orgs.models import Organization
 from lms.orgs.services import Scope
 
@@ -78,8 +76,8 @@ def page_for(cert: Certificate) -> render.Page:
         issuer_name=cert.issuer_name,
         subject=cert.subject,
         year=cert.year,
-        hours_text=hours_text(cert.hours),
-        required_hours_text=str(current_app.config["ANNUAL_REQUIRED_HOURS"]),
+        hours_text=units.number_text(cert.hours),
+        required_hours_text=units.required_hours_text(),
         completed_on=clock.local_date(cert.completed_at) if cert.completed_at else None,
         issued_on=clock.local_date(cert.issued_at),
         serial=cert.serial,
@@ -157,7 +155,7 @@ def claim(*, session: Session, user: User, kind: str, course_id: int | None = No
     if ent is None:
         if kind == "course":
             raise CertificateError("尚未完成该课程的全部学习和考核，暂不能领取结业证书。")
-        raise CertificateError(f"{year} 年度学时尚未达到 {current_app.config['ANNUAL_REQUIRED_HOURS']} 学时，暂不能领取合格证明。")
+        raise CertificateError(f"{year} 年度学时尚未达到 {units.required_hours_text()} 学时，暂不能领取合格证明。")
     return issue(session=session, user=user, entitlement=ent, issued_by=issued_by or user, at=at)
 
 

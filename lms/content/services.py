@@ -1,8 +1,7 @@
-"""Catalogue, lesson lookup and learning progress."""
+"""Catalogue, lesson lookup and lesson visits (completion is lms.progress)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -56,83 +55,6 @@ def record_visit(*, session: Session, user_id: int, lesson_id: int, at: datetime
         visit.last_at = at
         session.add(visit)
     session.flush()
-
-
-@dataclass(frozen=True)
-class LessonState:
-    visited: bool
-    completed: bool  # quiz passed and study time reached
-    passed: bool = False  # lesson quiz passed
-    studied: bool = False  # credited online time reached the lesson's 学时
-
-
-def lesson_states(*, session: Session, user_id: int, lesson_ids: list[int]) -> dict[int, LessonState]:
-    """Each lesson's state for one member, in one query.
-
-    A lesson is complete when its quiz is passed and its study time is reached: the credited
-    online time (lms.hours) has reached its 学时.
-    """
-    from lms.hours.services import studied_lesson_ids
-    from lms.quiz.services import passed_lesson_ids
-
-    if not lesson_ids:
-        return {}
-    visited = set(
-        session.exec(
-            select(LessonVisit.lesson_id).where(LessonVisit.user_id == user_id, LessonVisit.lesson_id.in_(lesson_ids))
-        )
-    )
-    passed = passed_lesson_ids(session=session, user_id=user_id, lesson_ids=lesson_ids)
-    studied = studied_lesson_ids(session=session, user_id=user_id, lesson_ids=lesson_ids)
-    return {
-        lid: LessonState(visited=lid in visited, completed=lid in passed and lid in studied, passed=lid in passed,
-                         studied=lid in studied)
-        for lid in lesson_ids
-    }
-
-
-@dataclass(frozen=True)
-class CourseProgress:
-    course: Course
-    lessons: list[Lesson]
-    states: dict[int, LessonState]
-
-    @property
-    def required(self) -> list[Lesson]:
-        return [lesson for lesson in self.lessons if lesson.required]
-
-    @property
-    def done(self) -> int:
-        return sum(1 for lesson in self.required if self.states[lesson.id].completed)
-
-    @property
-    def total(self) -> int:
-        return len(self.required)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
-
-    @property
-    def hours(self) -> float:
-        return sum(lesson.hours for lesson in self.lessons)
-
-    @property
-    def next_lesson(self) -> Lesson | None:
-        for lesson in self.lessons:
-            if not self.states[lesson.id].completed:
-                return lesson
-        return None
-
-
-def progress_for(*, session: Session, user_id: int, courses: list[Course]) -> list[CourseProgress]:
-    lessons = course_lessons(session=session, course_ids=[c.id for c in courses])
-    all_ids = [lesson.id for ls in lessons.values() for lesson in ls]
-    states = lesson_states(session=session, user_id=user_id, lesson_ids=all_ids)
-    return [
-        CourseProgress(course=c, lessons=lessons[c.id], states={lesson.id: states[lesson.id] for lesson in lessons[c.id]})
-        for c in courses
-    ]
 
 
 def last_visited(*, session: Session, user_id: int) -> tuple[Lesson, Course] | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user, login_required
 
-from lms import clock
+from lms import clock, progress
 from lms.content import bp, services
 from lms.content.render import render_markdown
 from lms.db import get_session, writes
@@ -14,9 +14,9 @@ from lms.db import get_session, writes
 def dashboard():
     session = get_session()
     courses = services.active_courses(session=session)
-    progress = services.progress_for(session=session, user_id=current_user.id, courses=courses)
+    rows = progress.progress_for(session=session, user_id=current_user.id, courses=courses)
     resume = services.last_visited(session=session, user_id=current_user.id)
-    return render_template("content/dashboard.html", progress=progress, resume=resume)
+    return render_template("content/dashboard.html", progress=rows, resume=resume)
 
 
 @bp.route("/courses/<slug>")
@@ -24,9 +24,9 @@ def dashboard():
 def course(slug: str):
     session = get_session()
     course = services.get_course(session=session, slug=slug)
-    (progress,) = services.progress_for(session=session, user_id=current_user.id, courses=[course])
+    (course_progress,) = progress.progress_for(session=session, user_id=current_user.id, courses=[course])
     intro = render_markdown(course.body_md)
-    return render_template("content/course.html", course=course, progress=progress, intro=intro)
+    return render_template("content/course.html", course=course, progress=course_progress, intro=intro)
 
 
 @bp.route("/courses/<slug>/<lesson_slug>")

@@ -1,47 +1,24 @@
 """The 学时 ledger: writing entries, and the sums everything else reads (other slices use these).
 
-Durations are integer seconds; 学时 is a display unit (MINUTES_PER_CREDIT_HOUR). The year of an
+Durations are integer seconds; 学时 is a display unit (lms.units). The year of an
 entry is the calendar year of its local date in the configured zone.
 """
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from lms import clock
+from lms import clock, units
 from lms.content.models import Course, Lesson
 from lms.hours.models import SOURCE_LABELS, SOURCES, LedgerEntry
 
 ONLINE_CONFLICT_WHERE = sa.text("source = 'online'")
-
-
-# ---------------------------------------------------------------- units
-
-def seconds_per_credit_hour() -> int:
-    minutes = current_app.config["MINUTES_PER_CREDIT_HOUR"] if has_app_context() else 60
-    return int(minutes) * 60
-
-
-def required_seconds() -> int:
-    hours = current_app.config["ANNUAL_REQUIRED_HOURS"] if has_app_context() else 32
-    return int(round(float(hours) * seconds_per_credit_hour()))
-
-
-def lesson_cap_seconds(hours: float) -> int:
-    """A lesson's 学时 in seconds: the most online time it can earn in one year."""
-    return int(round(float(hours) * seconds_per_credit_hour()))
-
-
-def to_credit_hours(seconds: int | float) -> float:
-    return seconds / seconds_per_credit_hour()
 
 
 # ---------------------------------------------------------------- writing
@@ -173,24 +150,6 @@ def year_totals(*, session: Session, user_ids_select, year: int) -> dict[int, di
     return out
 
 
-def studied_lesson_ids(*, session: Session, user_id: int, lesson_ids) -> set[int]:
-    """Lessons whose online credited time (all years) has reached the lesson's 学时."""
-    lesson_ids = list(lesson_ids)
-    if not lesson_ids:
-        return set()
-    rows = session.exec(
-        select(LedgerEntry.lesson_id, Lesson.hours, sa.func.sum(LedgerEntry.seconds))
-        .join(Lesson, Lesson.id == LedgerEntry.lesson_id)
-        .where(
-            LedgerEntry.user_id == user_id,
-            LedgerEntry.source == "online",
-            LedgerEntry.lesson_id.in_(lesson_ids),
-        )
-        .group_by(LedgerEntry.lesson_id, Lesson.hours)
-    )
-    return {lid for lid, hours, seconds in rows if int(seconds) >= lesson_cap_seconds(hours)}
-
-
 def lesson_year_seconds(*, session: Session, user_id: int, lesson_id: int, year: int) -> int:
     total = session.exec(
         select(sa.func.coalesce(sa.func.sum(LedgerEntry.seconds), 0)).where(
@@ -206,14 +165,6 @@ def lesson_year_seconds(*, session: Session, user_id: int, lesson_id: int, year:
 # ---------------------------------------------------------------- a member's year (我的学时)
 
 @dataclass(frozen=True)
-class Pace:
-    state: str  # done | on_track | behind | ended_short
-    months_left: int
-    per_month_seconds: int  # still needed per month (rounded up), 0 when done
-    missing_seconds: int
-
-
-@dataclass(frozen=True)
 class YearSummary:
     year: int
     total: int
@@ -221,30 +172,15 @@ class YearSummary:
     by_source: dict[str, int]
     by_course: list[tuple[Course | None, int]]
     by_month: list[dict[str, int]]  # index 0 = January: {source: seconds}
-    pace: Pace
+    pace: units.Pace
 
     @property
     def percent(self) -> int:
-        return min(100, int(100 * max(self.total, 0) / self.required)) if self.required else 100
+        return units.percent_of(self.total, self.required)
 
     @property
     def source_rows(self) -> list[tuple[str, str, int]]:
         return [(s, SOURCE_LABELS[s], self.by_source.get(s, 0)) for s in SOURCES]
-
-
-def pace_for(*, total: int, required: int, year: int, today: date) -> Pace:
-    missing = max(0, required - total)
-    if missing == 0:
-        return Pace("done", 0, 0, 0)
-    if year < today.year:
-        return Pace("ended_short", 0, 0, missing)
-    months_left = 12 - today.month + 1 if year == today.year else 12
-    per_month = -(-missing // months_left)
-    start = date(year, 1, 1)
-    days = 366 if calendar.isleap(year) else 365
-    elapsed = (today - start).days + 1 if year == today.year else 0
-    expected = required * elapsed / days
-    return Pace("on_track" if total >= expected else "behind", months_left, per_month, missing)
 
 
 def year_summary(*, session: Session, user_id: int, year: int, today: date) -> YearSummary:
@@ -274,7 +210,7 @@ def year_summary(*, session: Session, user_id: int, year: int, today: date) -> Y
     ):
         by_month[int(m) - 1][source] = int(n)
     total = sum(by_source.values())
-    required = required_seconds()
+    required = units.required_seconds()
     return YearSummary(
         year=year,
         total=total,
@@ -282,7 +218,7 @@ def year_summary(*, session: Session, user_id: int, year: int, today: date) -> Y
         by_source=by_source,
         by_course=by_course,
         by_month=by_month,
-        pace=pace_for(total=total, required=required, year=year, today=today),
+        pace=units.pace_for(total=total, required=required, year=year, today=today),
     )
 
 

@@ -6,38 +6,27 @@ from __future__ import annotations
 from flask import current_app
 from flask_login import current_user
 
-from lms import clock, formatting
+from lms import clock, units
 from lms.db import get_session
 from lms.hours import bp, services, tracker
 
 
 @bp.app_template_filter("credit_hours")
 def credit_hours(seconds: int | None) -> str:
-    """Seconds as 学时, e.g. 1.25."""
-    return formatting.hours(services.to_credit_hours(seconds or 0))
+    """Seconds as 学时, e.g. 1.25 (lms.units' rounding rule)."""
+    return units.hours_text(seconds)
 
 
 @bp.app_template_filter("duration")
 def duration(seconds: int | None) -> str:
     """Seconds as 小时/分钟 text (negative amounts keep their sign)."""
-    seconds = int(seconds or 0)
-    sign = "−" if seconds < 0 else ""
-    minutes = abs(seconds) // 60
-    if minutes == 0:
-        return f"{sign}{abs(seconds)} 秒" if seconds else "0 分钟"
-    h, m = divmod(minutes, 60)
-    if h and m:
-        return f"{sign}{h} 小时 {m} 分钟"
-    return f"{sign}{h} 小时" if h else f"{sign}{m} 分钟"
+    return units.duration_text(seconds)
 
 
 @bp.app_template_filter("clock_time")
 def clock_time(seconds: int | None) -> str:
     """Seconds as m:ss (or h:mm:ss), for the lesson page's running time."""
-    seconds = max(0, int(seconds or 0))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return units.clock_text(seconds)
 
 
 @bp.app_template_global()
@@ -45,12 +34,12 @@ def hours_year_glance() -> dict:
     """The current member's progress this year, for 我的学习."""
     year = clock.today().year
     total = services.year_total_seconds(session=get_session(), user_id=current_user.id, year=year)
-    required = services.required_seconds()
+    required = units.required_seconds()
     return {
         "year": year,
         "total": total,
         "required": required,
-        "pace": services.pace_for(total=total, required=required, year=year, today=clock.today()),
+        "pace": units.pace_for(total=total, required=required, year=year, today=clock.today()),
     }
 
 
@@ -64,7 +53,7 @@ def hours_lesson_panel(lesson) -> dict:
     cfg = current_app.config
     return {
         "credited": credited,
-        "cap": services.lesson_cap_seconds(lesson.hours),
+        "cap": units.lesson_cap_seconds(lesson.hours),
         "interval": int(cfg["BEAT_INTERVAL_SECONDS"]),
         "idle": int(cfg["IDLE_TIMEOUT_SECONDS"]),
         "check_timeout": int(cfg["PRESENCE_CHECK_TIMEOUT_SECONDS"]),
@@ -75,7 +64,7 @@ def hours_lesson_panel(lesson) -> dict:
 def hours_member_year(member_id: int) -> dict:
     year = clock.today().year
     total = services.year_total_seconds(session=get_session(), user_id=member_id, year=year)
-    return {"year": year, "total": total, "required": services.required_seconds()}
+    return {"year": year, "total": total, "required": units.required_seconds()}
 
 
 def tracker_settings() -> tracker.TrackerSettings:

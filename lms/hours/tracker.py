@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from lms import clock
+from lms import clock, units
 from lms.auth.claims import account_holds_sql
 from lms.content.models import Lesson
 from lms.hours import services
@@ -132,7 +132,7 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, at: datetim
         "course_id": lesson.course_id,
         "started_at": at,
         "anchor_ms": epoch_ms(at),
-        "cap_seconds": services.lesson_cap_seconds(lesson.hours),
+        "cap_seconds": units.lesson_cap_seconds(lesson.hours),
         "credit_year": year,
         "year_credited": credited,
         "last_gap_ms": 0,

@@ -4,7 +4,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 from sqlmodel import select
 
-from lms import clock
+from lms import clock, units
 from lms.auth.claims import checks_account_itself, verified_user
 from lms.auth.decorators import json_login_required, login_expired
 from lms.content.models import Course, Lesson
@@ -83,7 +83,7 @@ def _year_context(user_id: int, year: int) -> dict:
     session = get_session()
     today = clock.today()
     summary = services.year_summary(session=session, user_id=user_id, year=year, today=today)
-    sph = services.seconds_per_credit_hour()
+    sph = units.seconds_per_credit_hour()
     return {
         "year": year,
         "summary": summary,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden, NotFound
 
+from lms import units
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.hours import services as hours
@@ -254,11 +255,6 @@ def _names(session: Session, ids) -> list[str]:
     return list(session.exec(select(User.name).where(User.id.in_(ids)).order_by(User.name)))
 
 
-def _minutes_text(seconds: int) -> str:
-    h, m = divmod(seconds // 60, 60)
-    return f"{h} 小时 {m} 分钟" if h and m else (f"{h} 小时" if h else f"{m} 分钟")
-
-
 # ---------------------------------------------------------------- writing
 
 
@@ -290,9 +286,9 @@ def record_session(*, session: Session, scope: Scope, actor: User, org: Organiza
         session=session, actor=actor, action="session.record", target_type="offline_session",
         target_id=record.id, org_id=org.id,
         summary=f"登记集中学习：{record.type}“{record.topic}”，{record.held_on.isoformat()}，"
-                f"{_minutes_text(record.duration_seconds)}，{len(data.attendee_ids)} 人",
+                f"{units.duration_text(record.duration_seconds)}，{len(data.attendee_ids)} 人",
         details={"type": record.type, "topic": record.topic, "date": record.held_on.isoformat(),
-                 "duration": _minutes_text(record.duration_seconds), "place": record.place,
+                 "duration": units.duration_text(record.duration_seconds), "place": record.place,
                  "count": len(data.attendee_ids), "attendees": _names(session, data.attendee_ids)},
     )
     return record
@@ -349,7 +345,7 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
         ("type", record.type, data.type),
         ("topic", record.topic, data.topic),
         ("date", record.held_on.isoformat(), data.held_on.isoformat()),
-        ("duration", _minutes_text(record.duration_seconds), _minutes_text(data.minutes * 60)),
+        ("duration", units.duration_text(record.duration_seconds), units.duration_text(data.minutes * 60)),
         ("place", record.place, data.place),
     ):
         if old != new:

@@ -4,7 +4,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from lms import clock
+from lms import clock, progress
 from lms.auth.decorators import json_login_required
 from lms.content import services as content
 from lms.content.models import Course, Lesson
@@ -211,7 +211,7 @@ def _quiz_helpers():
 
     def course_completed_at(course_id: int):
         if "_quiz_completed" not in g:
-            g._quiz_completed = services.completed_courses(session=get_session(), user_id=current_user.id)
+            g._quiz_completed = progress.completed_courses(session=get_session(), user_id=current_user.id)
         return g._quiz_completed.get(course_id)
 
     return {"quiz_lesson_card": lesson_card, "quiz_exam_card": exam_card, "quiz_course_completed_at": course_completed_at}

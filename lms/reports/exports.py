@@ -14,9 +14,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from lms import formatting
+from lms import formatting, units
 from lms.exports import safe_cell
-from lms.hours import services as hours
 from lms.reports.services import BranchReport, MemberRow
 
 
@@ -33,7 +32,7 @@ def columns(report: BranchReport) -> list[tuple[str, str]]:
 
 
 def _hours(seconds: int) -> float:
-    return round(hours.to_credit_hours(seconds), 2)
+    return units.hours_value(seconds)
 
 
 def cell(row: MemberRow, key: str):

@@ -7,13 +7,12 @@
   both read from its small result.
 - `monthly_progress`: one grouped query → the organisation's 学时 per month.
 
-The status rules are those of 我的学时 (`hours.services.pace_for`), so a member's status in the
+The status rules are those of 我的学时 (`lms.units.pace_for`), so a member's status in the
 report is the one they see themselves.
 """
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,8 +21,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden
 
+from lms import units
 from lms.auth.models import User
-from lms.hours import services as hours
 from lms.hours.models import LedgerEntry
 from lms.orgs import services as orgs
 from lms.orgs.models import Organization
@@ -35,25 +34,9 @@ PACE_TO_STATUS = {"done": "done", "on_track": "on_track", "behind": "behind", "e
 BIN_HOURS = 4  # histogram bins, in 学时
 
 
-def expected_seconds(*, required: int, year: int, today: date) -> float:
-    """What a member should have by `today` to be on pace (the whole requirement once the year is over)."""
-    if year < today.year:
-        return float(required)
-    if year > today.year:
-        return 0.0
-    days = 366 if calendar.isleap(year) else 365
-    elapsed = (today - date(year, 1, 1)).days + 1
-    return required * elapsed / days
-
-
 def status_of(*, total: int, required: int, year: int, today: date) -> str:
-    pace = hours.pace_for(total=total, required=required, year=year, today=today)
+    pace = units.pace_for(total=total, required=required, year=year, today=today)
     return PACE_TO_STATUS[pace.state]
-
-
-def percent_of(total: int, required: int) -> int:
-    """As on 我的学时: whole percent, 0–100."""
-    return min(100, int(100 * max(total, 0) / required)) if required else 100
 
 
 # ---------------------------------------------------------------- branch table
@@ -144,7 +127,7 @@ def branch_report(*, session: Session, scope: Scope, org_id: int, year: int, tod
     if not scope.is_manager:
         raise Forbidden()
     org = orgs.get_org(session=session, scope=scope, org_id=org_id)
-    required = hours.required_seconds()
+    required = units.required_seconds()
     names = dict(
         session.exec(
             select(Organization.id, Organization.name).where(
@@ -162,7 +145,7 @@ def branch_report(*, session: Session, scope: Scope, org_id: int, year: int, tod
         rows.append(MemberRow(
             user_id=uid, name=name, member_no=member_no, org_id=org_id_, org_name=names.get(org_id_, ""),
             online=int(on), offline=int(off), self_report=int(sr), adjustment=int(adj), total=total,
-            last_date=last, percent=percent_of(total, required),
+            last_date=last, percent=units.percent_of(total, required),
             status=status_of(total=total, required=required, year=year, today=today),
         ))
     rows.sort(key=lambda r: (r.name, r.user_id))
@@ -287,7 +270,7 @@ def rollup_query(*, org_ids: list[int], year: int, required: int, expected: floa
 
 def bin_count() -> int:
     """Bins up to 8 学时 past the requirement; the last bin is open-ended."""
-    required_hours = hours.required_seconds() / hours.seconds_per_credit_hour()
+    required_hours = units.required_hours()
     return int(required_hours // BIN_HOURS) + 3
 
 
@@ -300,9 +283,9 @@ def committee_rollup(*, session: Session, scope: Scope, year: int, today: date,
     in_scope = orgs.orgs_in_scope(session=session, scope=scope)
     root = in_scope[0] if org_id is None else orgs.get_org(session=session, scope=scope, org_id=org_id)
     subtree = [o for o in in_scope if o.path.startswith(root.path)]
-    required = hours.required_seconds()
-    expected = expected_seconds(required=required, year=year, today=today)
-    bin_seconds = BIN_HOURS * hours.seconds_per_credit_hour()
+    required = units.required_seconds()
+    expected = units.expected_seconds(required=required, year=year, today=today)
+    bin_seconds = BIN_HOURS * units.seconds_per_credit_hour()
     nbins = bin_count()
     by_org = {o.id: OrgRollup(org=o, depth=o.path.count("/") - root.path.count("/")) for o in subtree}
     overall = OrgRollup(org=root, depth=0)
@@ -345,7 +328,7 @@ def monthly_progress(*, session: Session, scope: Scope, org: Organization, year:
 
 def distribution(rows: list[MemberRow]) -> list[int]:
     """Members per BIN_HOURS bin (from a branch report's rows)."""
-    bin_seconds = BIN_HOURS * hours.seconds_per_credit_hour()
+    bin_seconds = BIN_HOURS * units.seconds_per_credit_hour()
     n = bin_count()
     bins = [0] * n
     for r in rows:

@@ -3,9 +3,8 @@ from __future__ import annotations
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from lms import clock
+from lms import clock, units
 from lms.db import get_session
-from lms.hours import services as hours
 from lms.orgs import services as orgs
 from lms.reports import bp, charts, exports, services
 from lms.reports.services import STATUS_LABELS, View
@@ -34,7 +33,7 @@ def _view() -> View:
 
 
 def _required_hours() -> float:
-    return hours.required_seconds() / hours.seconds_per_credit_hour()
+    return units.required_hours()
 
 
 @bp.get("/")
@@ -71,7 +70,7 @@ def org(org_id: int):
     view = _view()
     rows = view.apply(report.rows)
     monthly = services.monthly_progress(session=session, scope=scope, org=target, year=year)
-    sph = hours.seconds_per_credit_hour()
+    sph = units.seconds_per_credit_hour()
     return render_template(
         "reports/branch.html", report=report, rows=rows, view=view, year=year, years=_years(year),
         statuses=STATUS_LABELS, columns=exports.columns(report), text=exports.text,

@@ -43,8 +43,10 @@ def app_config(app_config, cert_font_dir):
 @pytest.fixture
 def eligible(monkeypatch) -> Eligible:
     state = Eligible()
-    monkeypatch.setattr(eligibility, "_completed_courses", lambda session, user_id: dict(state.courses.get(user_id, {})))
-    monkeypatch.setattr(eligibility, "_year_total_seconds", lambda session, user_id, year: state.totals.get((user_id, year), 0))
+    monkeypatch.setattr(eligibility.progress, "completed_courses",
+                        lambda *, session, user_id: dict(state.courses.get(user_id, {})))
+    monkeypatch.setattr(eligibility.hours, "year_total_seconds",
+                        lambda *, session, user_id, year: state.totals.get((user_id, year), 0))
     return state
 
 

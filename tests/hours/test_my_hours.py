@@ -7,9 +7,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from lms import clock
+from lms import clock, progress
 from lms.hours import services
-from lms.hours.services import pace_for
+from lms.units import pace_for
 
 
 def seed(db, user, recorder, lesson):
@@ -111,15 +111,15 @@ def test_studied_lessons(tree, lesson, db, frozen):
         for day, seconds in ((date(2024, 12, 30), 1000), (date(2025, 1, 2), 700)):
             services.upsert_online(session=s, user_id=tree["m1"].id, lesson_id=lesson.id,
                                    course_id=lesson.course_id, local_date=day, seconds=seconds, at=clock.now())
-        assert services.studied_lesson_ids(session=s, user_id=tree["m1"].id, lesson_ids=[lesson.id]) == set()
+        assert progress.studied_lesson_ids(session=s, user_id=tree["m1"].id, lesson_ids=[lesson.id]) == set()
         services.upsert_online(session=s, user_id=tree["m1"].id, lesson_id=lesson.id, course_id=lesson.course_id,
                                local_date=date(2025, 1, 3), seconds=100, at=clock.now())
-        assert services.studied_lesson_ids(session=s, user_id=tree["m1"].id, lesson_ids=[lesson.id]) == {lesson.id}
+        assert progress.studied_lesson_ids(session=s, user_id=tree["m1"].id, lesson_ids=[lesson.id]) == {lesson.id}
         # Other sources do not study a lesson.
         services.add_entry(session=s, user_id=tree["m2"].id, source="adjustment", seconds=3600,
                            local_date=date(2025, 1, 3), recorded_by_id=tree["admin"].id, reason="x",
                            lesson_id=lesson.id)
-        assert services.studied_lesson_ids(session=s, user_id=tree["m2"].id, lesson_ids=[lesson.id]) == set()
+        assert progress.studied_lesson_ids(session=s, user_id=tree["m2"].id, lesson_ids=[lesson.id]) == set()
 
 
 def test_add_entry_refuses_online_and_fractions(tree, db):

@@ -82,7 +82,7 @@ def test_a_database_error_inside_a_view_is_a_503_not_a_500(client, login, make_u
     def broken(**kw):
         raise sa.exc.OperationalError("SELECT …", {}, Exception("server closed the connection unexpectedly"))
 
-    monkeypatch.setattr(views.services, "progress_for", broken)
+    monkeypatch.setattr(views.progress, "progress_for", broken)
     resp = client.get("/")
     assert resp.status_code == 503 and "服务暂时不可用" in resp.get_data(as_text=True)
 

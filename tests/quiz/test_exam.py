@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from lms import clock
+from lms import clock, progress
 from lms.quiz import services
 from lms.quiz.models import Attempt, AttemptQuestion
 from tests.conftest import csrf_token
@@ -172,7 +172,7 @@ def test_passing_the_exam_completes_the_course(client, member, db):
     submit(client, attempt_id, data)
     course, _ = course_and_lessons(db)
     with db() as s:
-        done = services.completed_courses(session=s, user_id=member.id)
+        done = progress.completed_courses(session=s, user_id=member.id)
         assert done == {course.id: T0 + timedelta(days=1, minutes=10)}
     assert "课程已完成（2025年6月2日）" in client.get("/").get_data(as_text=True)
     page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
@@ -186,13 +186,13 @@ def test_completion_time_is_the_later_of_exam_and_last_lesson(db, make_user, syn
     course, lessons = course_and_lessons(db)
     pass_all_lessons(db, user.id, now=T0)
     with db() as s:
-        assert services.completed_courses(session=s, user_id=user.id) == {}
+        assert progress.completed_courses(session=s, user_id=user.id) == {}
         exam = services.start_exam_attempt(session=s, user_id=user.id, course=course, now=T0 + timedelta(hours=1))
         items = services.attempt_items(session=s, attempt=exam)
         services.submit(session=s, attempt=exam, answers={i.question.id: right_values(i) for i in items},
                         now=T0 + timedelta(hours=1))
-        assert services.completed_courses(session=s, user_id=user.id) == {course.id: T0 + timedelta(hours=1)}
-        passed = services.passed_lesson_ids(session=s, user_id=user.id, lesson_ids=[le.id for le in lessons])
+        assert progress.completed_courses(session=s, user_id=user.id) == {course.id: T0 + timedelta(hours=1)}
+        passed = progress.passed_lesson_ids(session=s, user_id=user.id, lesson_ids=[le.id for le in lessons])
         assert passed == {le.id for le in lessons}
 
 
