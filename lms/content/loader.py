@@ -15,15 +15,15 @@ from typing import Any
 
 import yaml
 
+from lms import question_types
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 QID_RE = re.compile(r"^[a-z0-9_-]{1,50}$")
 HEADING_RE = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$")
-QUESTION_TYPES = ("single", "multiple", "judge", "blank")
 CATEGORIES = ("必修", "选修")
 REQUIRED_HEADINGS = ("要点回顾", "思考题")
 MIN_QUESTIONS = 5
-LETTERS = "ABCDEFGH"
 
 
 @dataclass
@@ -329,9 +329,9 @@ def _load_quiz(c: _Collector, path: Path, lesson: LessonData) -> list[QuestionDa
             c.add(path, line, f"题目 id“{qid}”重复（第一次在第 {seen_ids[qid]} 行）")
         else:
             seen_ids[qid] = line
-        qtype = item.get("type")
-        if qtype not in QUESTION_TYPES:
-            c.add(path, line, f"题型（type）应为 {' | '.join(QUESTION_TYPES)} 之一")
+        kind = question_types.get(item.get("type"))
+        if kind is None:
+            c.add(path, line, f"题型（type）应为 {' | '.join(question_types.names())} 之一")
         stem = item.get("stem")
         if not isinstance(stem, str) or not stem.strip():
             c.add(path, line, "缺少题干（stem）")
@@ -341,58 +341,12 @@ def _load_quiz(c: _Collector, path: Path, lesson: LessonData) -> list[QuestionDa
         section = item.get("section")
         if not isinstance(section, str) or section.strip() not in section_titles:
             c.add(path, line, f"出处（section）“{section}”不是本课的某个标题")
-        options = item.get("options")
-        answer = item.get("answer")
-        norm_answer: list = []
-        if qtype in ("single", "multiple"):
-            if (
-                not isinstance(options, list)
-                or not 2 <= len(options) <= 6
-                or not all(isinstance(o, str | int | float) and str(o).strip() for o in options)
-            ):
-                c.add(path, line, "选择题需要 2 到 6 个非空选项（options）")
-                options = []
-            else:
-                options = [str(o).strip() for o in options]
-                if len(set(options)) != len(options):
-                    c.add(path, line, "选项（options）有重复")
-            letters = LETTERS[: len(options)]
-            raw = answer if isinstance(answer, list) else list(answer) if isinstance(answer, str) else None
-            if raw is None or not all(isinstance(a, str) for a in raw):
-                c.add(path, line, "答案（answer）应为选项字母")
-            else:
-                norm_answer = sorted({a.strip().upper() for a in raw if a.strip() and a.strip() not in ",，"})
-                bad = [a for a in norm_answer if a not in letters]
-                if bad:
-                    c.add(path, line, f"答案 {''.join(bad)} 不在选项 {letters or '（无）'} 之中")
-                if qtype == "single" and len(norm_answer) != 1:
-                    c.add(path, line, "单选题只能有一个正确答案")
-                if qtype == "multiple" and len(norm_answer) < 2:
-                    c.add(path, line, "多选题至少要有两个正确选项")
-        elif qtype == "judge":
-            if options:
-                c.add(path, line, "判断题不需要选项（options）")
-            if not isinstance(answer, bool):
-                c.add(path, line, "判断题答案（answer）应为 true 或 false")
-            else:
-                norm_answer = [answer]
-            options = []
-        elif qtype == "blank":
-            if options:
-                c.add(path, line, "填空题不需要选项（options）")
-            options = []
-            accepted = answer if isinstance(answer, list) else [answer]
-            accepted = [str(a).strip() for a in accepted if a is not None and not isinstance(a, bool) and str(a).strip()]
-            if not accepted:
-                c.add(path, line, "填空题至少要有一个可接受的答案（answer）")
-            norm_answer = accepted
-            if isinstance(stem, str) and "____" not in stem:
-                c.add(path, line, "填空题的题干需用 ____ 标出空格")
+        options, norm_answer = kind.validate(item, lambda message, line=line: c.add(path, line, message)) if kind else ([], [])
         if len(c.problems) == before and qid:
             questions.append(
                 QuestionData(
                     qid=qid,
-                    type=qtype,
+                    type=kind.name,
                     stem=stem.strip(),
                     options=options,
                     answer=norm_answer,

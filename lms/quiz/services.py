@@ -15,7 +15,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
+from lms import question_types
 from lms.content.models import Course, Lesson, Question
+from lms.question_types import LETTERS
 from lms.quiz import grading
 from lms.quiz.models import Attempt, AttemptQuestion
 
@@ -43,16 +45,20 @@ class Item:
     number: int
 
     @property
+    def qtype(self) -> question_types.QuestionType | None:
+        return question_types.get(self.question.type)
+
+    @property
     def options(self) -> list[tuple[str, str, str]]:
         """(form value, displayed letter, text) in the attempt's shuffled order."""
         return [
-            (str(pos), grading.LETTERS[pos], self.question.options[idx])
+            (str(pos), LETTERS[pos], self.question.options[idx])
             for pos, idx in enumerate(self.aq.option_order)
         ]
 
     @property
     def type_label(self) -> str:
-        return grading.TYPE_LABELS.get(self.question.type, "")
+        return self.qtype.label if self.qtype else ""
 
     def saved_values(self) -> set[str]:
         return grading.display_values(self.question.type, self.aq.option_order, self.aq.answer)
@@ -65,16 +71,11 @@ class Item:
         return self._text(self.question.answer)
 
     def _text(self, answer: list | None) -> str:
-        q = self.question
         if not answer:
             return "未作答"
-        if q.type in ("single", "multiple"):
-            wanted = {grading.LETTERS.index(a) for a in answer}
-            shown = [(grading.LETTERS[pos], q.options[idx]) for pos, idx in enumerate(self.aq.option_order) if idx in wanted]
-            return "；".join(f"{letter}. {text}" for letter, text in shown)
-        if q.type == "judge":
-            return "正确" if answer[0] else "错误"
-        return " / ".join(str(a) for a in answer)
+        if self.qtype is None:
+            return " / ".join(str(a) for a in answer)
+        return self.qtype.answer_text(self.question.options, self.aq.option_order, answer)
 
 
 def get_attempt(*, session: Session, user_id: int, attempt_id: int, lock: bool = False) -> Attempt:
@@ -279,7 +280,8 @@ def save_answer(*, session: Session, attempt: Attempt, question_id: int, values:
         raise QuizError("该题不属于本次答题，请刷新页面后重新作答。")
     answer = _parse(item, values)
     if answer is None:
-        raise QuizError(f"第 {item.number} 题：" + ("填空题答案不能为空。" if item.question.type == "blank" else "请先选择答案。"))
+        kind = question_types.get(item.question.type)
+        raise QuizError(f"第 {item.number} 题：" + (kind.empty_message if kind else "请先选择答案。"))
     item.aq.answer = answer
     item.aq.answered_at = now
     session.add(item.aq)

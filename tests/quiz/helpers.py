@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from lms.content.models import Course, Lesson
 from lms.quiz import services
-from lms.quiz.grading import display_values
+from lms.quiz.grading import BadAnswer, display_values, is_correct, parse_answer
 from lms.quiz.models import Attempt
 from tests.conftest import csrf_token
 
@@ -24,21 +24,25 @@ def course_and_lessons(db, slug: str = COURSE) -> tuple[Course, list[Lesson]]:
 
 
 def right_values(item) -> list[str]:
+    """The form values that answer the item correctly (the key shown again, whatever the type)."""
     q = item.question
-    if q.type == "blank":
-        return [q.answer[0]]
     return sorted(display_values(q.type, item.aq.option_order, q.answer))
 
 
 def wrong_values(item) -> list[str]:
+    """A wrong answer the page could have sent: the first of one option not in the key, a text,
+    false, true that the question's type accepts and grades wrong."""
     q = item.question
-    if q.type == "blank":
-        return ["不知道"]
-    if q.type == "judge":
-        return ["false" if q.answer[0] else "true"]
     right = display_values(q.type, item.aq.option_order, q.answer)
-    others = [str(i) for i in range(len(q.options)) if str(i) not in right]
-    return [others[0]]
+    candidates = [[str(i)] for i in range(len(q.options)) if str(i) not in right] + [["不知道"], ["false"], ["true"]]
+    for values in candidates:
+        try:
+            answer = parse_answer(q.type, item.aq.option_order, values)
+        except BadAnswer:
+            continue
+        if answer and not is_correct(q.type, q.answer, answer):
+            return values
+    raise AssertionError(f"no wrong answer found for question {q.id}")
 
 
 def items_of(db, attempt_id: int):
