@@ -7,7 +7,7 @@ import re
 from sqlmodel import select
 
 from lms.content.models import Course, Lesson
-from lms.quiz import services
+from lms.quiz import answering, attempts
 from lms.quiz.grading import BadAnswer, display_values, is_correct, parse_answer
 from lms.quiz.models import Attempt
 from tests.conftest import csrf_token
@@ -48,7 +48,7 @@ def wrong_values(item) -> list[str]:
 def items_of(db, attempt_id: int):
     with db() as s:
         attempt = s.get(Attempt, attempt_id)
-        return services.attempt_items(session=s, attempt=attempt)
+        return attempts.attempt_items(session=s, attempt=attempt)
 
 
 def form_for(db, attempt_id: int, right: int | None = None) -> dict:
@@ -108,9 +108,9 @@ def pass_all_lessons(db, user_id: int, slug: str = COURSE, now=None, study: bool
         with db() as s:
             if study:
                 study_lesson(s, user_id, lesson, now)
-            attempt = services.start_lesson_attempt(
+            attempt = attempts.start_lesson_attempt(
                 session=s, user_id=user_id, lesson=lesson, course=course, now=now or clock.now()
             )
-            items = services.attempt_items(session=s, attempt=attempt)
+            items = attempts.attempt_items(session=s, attempt=attempt)
             answers = {i.question.id: right_values(i) for i in items}
-            services.submit(session=s, attempt=attempt, answers=answers, now=now or clock.now())
+            answering.submit(session=s, attempt=attempt, answers=answers, now=now or clock.now())
