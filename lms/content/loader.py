@@ -59,16 +59,20 @@ def _load_course_dir(c: Collector, course_dir: Path) -> CourseData | None:
     for quiz in sorted(course_dir.glob("*.quiz.yaml")):
         if not quiz.with_name(quiz.name[: -len(".quiz.yaml")] + ".md").exists():
             c.add(quiz, 1, "题库文件没有对应的课时 .md 文件")
-    if course is None:
-        return None
+    if course is not None:
+        _check_course(c, course_dir / "course.md", course)
+    return course
+
+
+def _check_course(c: Collector, course_md: Path, course: CourseData) -> None:
+    """Order the lessons; a course needs lessons, and enough questions for its exam."""
     if not course.lessons and not c.problems:
-        c.add(course_dir / "course.md", 1, "课程没有任何课时")
+        c.add(course_md, 1, "课程没有任何课时")
     course.lessons.sort(key=lambda lesson: (lesson.order, lesson.slug))
     bank = sum(len(lesson.questions) for lesson in course.lessons)
     if course.exam and bank and course.exam["questions"] > bank:
-        c.add(course_dir / "course.md", fm_line(course_dir / "course.md", "exam"),
+        c.add(course_md, fm_line(course_md, "exam"),
               f"exam.questions（{course.exam['questions']}）多于课程题库的题量（{bank}）")
-    return course
 
 
 def _load_lesson_file(c: Collector, course_slug: str, path: Path, lesson_slugs: dict[str, Path]) -> LessonData | None:

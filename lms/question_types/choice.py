@@ -20,29 +20,34 @@ class ChoiceType(QuestionType):
         """Type-specific rule on the number of options a form sent."""
 
     def validate(self, item: dict, report: Report) -> tuple[list[str], list]:
-        options, answer = item.get("options"), item.get("answer")
+        options = self._options(item.get("options"), report)
+        return options, self._key(item.get("answer"), LETTERS[: len(options)], report)
+
+    def _options(self, options: object, report: Report) -> list[str]:
         if (
             not isinstance(options, list)
             or not 2 <= len(options) <= 6
             or not all(isinstance(o, str | int | float) and str(o).strip() for o in options)
         ):
             report("选择题需要 2 到 6 个非空选项（options）")
-            options = []
-        else:
-            options = [str(o).strip() for o in options]
-            if len(set(options)) != len(options):
-                report("选项（options）有重复")
-        letters = LETTERS[: len(options)]
+            return []
+        options = [str(o).strip() for o in options]
+        if len(set(options)) != len(options):
+            report("选项（options）有重复")
+        return options
+
+    def _key(self, answer: object, letters: str, report: Report) -> list[str]:
+        """The right options' letters, sorted: written as "B", "AC", [A, C] or "A,C"."""
         raw = answer if isinstance(answer, list) else list(answer) if isinstance(answer, str) else None
         if raw is None or not all(isinstance(a, str) for a in raw):
             report("答案（answer）应为选项字母")
-            return options, []
+            return []
         key = sorted({a.strip().upper() for a in raw if a.strip() and a.strip() not in ",，"})
         bad = [a for a in key if a not in letters]
         if bad:
             report(f"答案 {''.join(bad)} 不在选项 {letters or '（无）'} 之中")
         self.check_key(key, report)
-        return options, key
+        return key
 
     def parse(self, option_order: list[int], values: list[str]) -> list | None:
         if not values:
