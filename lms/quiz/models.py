@@ -9,8 +9,6 @@ from sqlmodel import Field, SQLModel
 
 from lms.db import UTCDateTime, utcnow_default
 
-KINDS = ("lesson", "exam")
-
 
 class Attempt(SQLModel, table=True):
     """One sitting of a lesson quiz or a course exam by one member."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from lms import question_types
 from lms.auth.models import User
 from lms.content.models import Course, Lesson, Question
 from lms.orgs.services import Scope
@@ -27,6 +28,11 @@ class QuestionStat:
     @property
     def rate(self) -> int | None:
         return round(100 * self.correct / self.answered) if self.answered else None
+
+    @property
+    def type_label(self) -> str:
+        kind = question_types.get(self.question.type)
+        return kind.short_label if kind else ""
 
 
 def question_stats(*, session: Session, scope: Scope, course: Course) -> list[QuestionStat]:

@@ -11,7 +11,7 @@ from lms.content.models import Course, Lesson
 from lms.content.render import section_anchor
 from lms.db import get_session, writes
 from lms.orgs.services import scope_for
-from lms.quiz import bp, services, stats
+from lms.quiz import answering, attempts, bank, bp, stats, summaries
 from lms.quiz.models import Attempt
 
 
@@ -33,7 +33,7 @@ def _form_answers() -> dict[int, list[str]]:
             continue
         raw = key[2:]
         if not raw.isdigit():
-            raise services.QuizError("提交的题目不属于本次答题，请刷新页面后重新作答。")
+            raise attempts.QuizError("提交的题目不属于本次答题，请刷新页面后重新作答。")
         answers[int(raw)] = request.form.getlist(key)
     return answers
 
@@ -48,11 +48,11 @@ def start_lesson(slug: str, lesson_slug: str):
     course = content.get_course(session=session, slug=slug)
     lesson = content.get_lesson(session=session, course=course, slug=lesson_slug)
     try:
-        attempt = services.start_lesson_attempt(
+        attempt = attempts.start_lesson_attempt(
             session=session, user_id=current_user.id, lesson=lesson, course=course, now=clock.now()
         )
         session.commit()
-    except services.QuizError as exc:
+    except attempts.QuizError as exc:
         session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("content.lesson", slug=slug, lesson_slug=lesson_slug))
@@ -68,9 +68,9 @@ def start_exam(slug: str):
     session = get_session()
     course = content.get_course(session=session, slug=slug)
     try:
-        attempt = services.start_exam_attempt(session=session, user_id=current_user.id, course=course, now=clock.now())
+        attempt = attempts.start_exam_attempt(session=session, user_id=current_user.id, course=course, now=clock.now())
         session.commit()
-    except services.QuizError as exc:
+    except attempts.QuizError as exc:
         # Only a legitimate change can be pending here: grading an attempt whose time ran out.
         session.commit()
         flash(exc.message, "error")
@@ -88,7 +88,7 @@ def start_exam(slug: str):
 def _render_attempt(session, attempt: Attempt, *, typed: dict[int, list[str]] | None = None,
                     error: str | None = None, status: int = 200):
     course, lesson = _context(session, attempt)
-    items = services.attempt_items(session=session, attempt=attempt)
+    items = attempts.attempt_items(session=session, attempt=attempt)
     now = clock.now()
     remaining = int((attempt.deadline_at - now).total_seconds()) if attempt.deadline_at else None
     selected = {
@@ -106,8 +106,8 @@ def _render_attempt(session, attempt: Attempt, *, typed: dict[int, list[str]] | 
 @writes
 def attempt(attempt_id: int):
     session = get_session()
-    attempt = services.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id)
-    if services.close_if_expired(session=session, attempt=attempt, now=clock.now()):
+    attempt = attempts.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id)
+    if attempts.close_if_expired(session=session, attempt=attempt, now=clock.now()):
         session.commit()
         flash("考试时间已到，试卷已按截止前保存的答案评分。", "info")
     if attempt.submitted_at is None:
@@ -117,12 +117,12 @@ def attempt(attempt_id: int):
 
 def _render_review(session, attempt: Attempt):
     course, lesson = _context(session, attempt)
-    items = services.attempt_items(session=session, attempt=attempt)
+    items = attempts.attempt_items(session=session, attempt=attempt)
     if attempt.kind == "exam":
-        summary = services.exam_summary(session=session, user_id=current_user.id, course=course, now=clock.now())
+        summary = summaries.exam_summary(session=session, user_id=current_user.id, course=course, now=clock.now())
         reveal = summary.reveal
     else:
-        summary = services.lesson_summary(session=session, user_id=current_user.id, lesson=lesson, course=course)
+        summary = summaries.lesson_summary(session=session, user_id=current_user.id, lesson=lesson, course=course)
         reveal = True
     lessons = {}
     if reveal:
@@ -146,25 +146,25 @@ def _render_review(session, attempt: Attempt):
 @login_required
 def submit(attempt_id: int):
     session = get_session()
-    attempt = services.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id, lock=True)
+    attempt = attempts.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id, lock=True)
     now = clock.now()
-    if services.close_if_expired(session=session, attempt=attempt, now=now):
+    if attempts.close_if_expired(session=session, attempt=attempt, now=now):
         session.commit()
         flash("考试时间已到，截止后提交的答案不予接受；试卷已按截止前保存的答案评分。", "error")
         return redirect(_attempt_url(attempt))
     typed = None
     try:
         typed = _form_answers()
-        services.submit(session=session, attempt=attempt, answers=typed, now=now)
-    except services.QuizError as exc:
-        if isinstance(exc, services.Incomplete) and exc.saved:
+        answering.submit(session=session, attempt=attempt, answers=typed, now=now)
+    except attempts.QuizError as exc:
+        if isinstance(exc, answering.Incomplete) and exc.saved:
             session.commit()  # an exam keeps the answers that were given (no-JS fallback)
         else:
             session.rollback()
         if exc.status == 409:  # already submitted
             flash(exc.message, "error")
             return redirect(_attempt_url(attempt))
-        attempt = services.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id)
+        attempt = attempts.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id)
         return _render_attempt(session, attempt, typed=typed, error=exc.message, status=400)
     session.commit()
     if attempt.passed:
@@ -179,19 +179,19 @@ def submit(attempt_id: int):
 def save_answer(attempt_id: int):
     """Save one answer (exam.js posts every change). JSON in, JSON out."""
     session = get_session()
-    attempt = services.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id, lock=True)
+    attempt = attempts.get_attempt(session=session, user_id=current_user.id, attempt_id=attempt_id, lock=True)
     now = clock.now()
-    if services.close_if_expired(session=session, attempt=attempt, now=now):
+    if attempts.close_if_expired(session=session, attempt=attempt, now=now):
         session.commit()
         return jsonify(ok=False, expired=True, message="考试时间已到，该答案未被保存；试卷已按截止前保存的答案评分。"), 409
     raw = request.form.get("question", "")
     try:
         if not raw.isdigit():
-            raise services.QuizError("该题不属于本次答题，请刷新页面后重新作答。")
-        item = services.save_answer(
+            raise attempts.QuizError("该题不属于本次答题，请刷新页面后重新作答。")
+        item = answering.save_answer(
             session=session, attempt=attempt, question_id=int(raw), values=request.form.getlist("value"), now=now
         )
-    except services.QuizError as exc:
+    except attempts.QuizError as exc:
         session.rollback()
         return jsonify(ok=False, message=exc.message), exc.status
     session.commit()
@@ -204,10 +204,10 @@ def save_answer(attempt_id: int):
 @bp.app_context_processor
 def _quiz_helpers():
     def lesson_card(course: Course, lesson: Lesson):
-        return services.lesson_summary(session=get_session(), user_id=current_user.id, lesson=lesson, course=course)
+        return summaries.lesson_summary(session=get_session(), user_id=current_user.id, lesson=lesson, course=course)
 
     def exam_card(course: Course):
-        return services.exam_summary(session=get_session(), user_id=current_user.id, course=course, now=clock.now())
+        return summaries.exam_summary(session=get_session(), user_id=current_user.id, course=course, now=clock.now())
 
     def course_completed_at(course_id: int):
         if "_quiz_completed" not in g:
@@ -242,7 +242,7 @@ def stats_course(slug: str):
     course = content.get_course(session=session, slug=slug)
     questions = stats.question_stats(session=session, scope=scope, course=course)
     members = stats.member_stats(session=session, scope=scope, course=course)
-    lesson_count = len(services.required_lessons(session=session, course_id=course.id))
+    lesson_count = len(bank.required_lessons(session=session, course_id=course.id))
     return render_template(
         "quiz/stats_course.html", course=course, questions=questions, members=members, lesson_count=lesson_count
     )

@@ -14,14 +14,14 @@ from tests.quiz.helpers import COURSE, course_and_lessons, pass_all_lessons
 
 
 def _pass_exam(db, user_id: int) -> None:
-    from lms.quiz import services
+    from lms.quiz import answering, attempts
     from tests.quiz.helpers import right_values
 
     with db() as s:
         course = s.exec(select(Course).where(Course.slug == COURSE)).one()
-        attempt = services.start_exam_attempt(session=s, user_id=user_id, course=course, now=clock.now())
-        answers = {i.question.id: right_values(i) for i in services.attempt_items(session=s, attempt=attempt)}
-        services.submit(session=s, attempt=attempt, answers=answers, now=clock.now())
+        attempt = attempts.start_exam_attempt(session=s, user_id=user_id, course=course, now=clock.now())
+        answers = {i.question.id: right_values(i) for i in attempts.attempt_items(session=s, attempt=attempt)}
+        answering.submit(session=s, attempt=attempt, answers=answers, now=clock.now())
 
 
 def _kinds(db, user_id: int) -> set[tuple[str, object]]:

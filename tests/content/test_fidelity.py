@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lms.content.loader import LETTERS, load_tree
+from lms.content.loader import load_tree
+from lms.question_types import LETTERS
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT.parent / "shared" / "seeds"

@@ -7,8 +7,8 @@ import re
 from sqlmodel import select
 
 from lms.content.models import Course, Lesson
-from lms.quiz import services
-from lms.quiz.grading import display_values
+from lms.quiz import answering, attempts
+from lms.quiz.grading import BadAnswer, display_values, is_correct, parse_answer
 from lms.quiz.models import Attempt
 from tests.conftest import csrf_token
 
@@ -24,27 +24,31 @@ def course_and_lessons(db, slug: str = COURSE) -> tuple[Course, list[Lesson]]:
 
 
 def right_values(item) -> list[str]:
+    """The form values that answer the item correctly (the key shown again, whatever the type)."""
     q = item.question
-    if q.type == "blank":
-        return [q.answer[0]]
     return sorted(display_values(q.type, item.aq.option_order, q.answer))
 
 
 def wrong_values(item) -> list[str]:
+    """A wrong answer the page could have sent: the first of one option not in the key, a text,
+    false, true that the question's type accepts and grades wrong."""
     q = item.question
-    if q.type == "blank":
-        return ["不知道"]
-    if q.type == "judge":
-        return ["false" if q.answer[0] else "true"]
     right = display_values(q.type, item.aq.option_order, q.answer)
-    others = [str(i) for i in range(len(q.options)) if str(i) not in right]
-    return [others[0]]
+    candidates = [[str(i)] for i in range(len(q.options)) if str(i) not in right] + [["不知道"], ["false"], ["true"]]
+    for values in candidates:
+        try:
+            answer = parse_answer(q.type, item.aq.option_order, values)
+        except BadAnswer:
+            continue
+        if answer and not is_correct(q.type, q.answer, answer):
+            return values
+    raise AssertionError(f"no wrong answer found for question {q.id}")
 
 
 def items_of(db, attempt_id: int):
     with db() as s:
         attempt = s.get(Attempt, attempt_id)
-        return services.attempt_items(session=s, attempt=attempt)
+        return attempts.attempt_items(session=s, attempt=attempt)
 
 
 def form_for(db, attempt_id: int, right: int | None = None) -> dict:
@@ -105,9 +109,9 @@ def pass_all_lessons(db, user_id: int, slug: str = COURSE, now=None, study: bool
         with db() as s:
             if study:
                 study_lesson(s, user_id, lesson, now)
-            attempt = services.start_lesson_attempt(
+            attempt = attempts.start_lesson_attempt(
                 session=s, user_id=user_id, lesson=lesson, course=course, now=now or clock.now()
             )
-            items = services.attempt_items(session=s, attempt=attempt)
+            items = attempts.attempt_items(session=s, attempt=attempt)
             answers = {i.question.id: right_values(i) for i in items}
-            services.submit(session=s, attempt=attempt, answers=answers, now=now or clock.now())
+            answering.submit(session=s, attempt=attempt, answers=answers, now=now or clock.now())

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from lms import clock, progress
-from lms.quiz import services
+from lms.quiz import answering, attempts, bank
 from lms.quiz.models import Attempt, AttemptQuestion
 from tests.conftest import csrf_token
 from tests.quiz.helpers import (
@@ -132,7 +132,7 @@ def test_retakes_prefer_unseen_questions_attempts_are_limited_and_answers_reveal
     pass_all_lessons(db, member.id)
     course, _ = course_and_lessons(db)
     with db() as s:
-        bank_ids = {q.id for q in services.course_bank(session=s, course_id=course.id)}
+        bank_ids = {q.id for q in bank.course_bank(session=s, course_id=course.id)}
     seen: set[int] = set()
     scores = []
     for n in range(course.exam_max_attempts):
@@ -187,9 +187,9 @@ def test_completion_time_is_the_later_of_exam_and_last_lesson(db, make_user, syn
     pass_all_lessons(db, user.id, now=T0)
     with db() as s:
         assert progress.completed_courses(session=s, user_id=user.id) == {}
-        exam = services.start_exam_attempt(session=s, user_id=user.id, course=course, now=T0 + timedelta(hours=1))
-        items = services.attempt_items(session=s, attempt=exam)
-        services.submit(session=s, attempt=exam, answers={i.question.id: right_values(i) for i in items},
+        exam = attempts.start_exam_attempt(session=s, user_id=user.id, course=course, now=T0 + timedelta(hours=1))
+        items = attempts.attempt_items(session=s, attempt=exam)
+        answering.submit(session=s, attempt=exam, answers={i.question.id: right_values(i) for i in items},
                         now=T0 + timedelta(hours=1))
         assert progress.completed_courses(session=s, user_id=user.id) == {course.id: T0 + timedelta(hours=1)}
         passed = progress.passed_lesson_ids(session=s, user_id=user.id, lesson_ids=[le.id for le in lessons])
@@ -201,7 +201,7 @@ def test_wrong_values_helper_really_is_wrong(db, make_user, synced):
     user = make_user()
     course, lessons = course_and_lessons(db)
     with db() as s:
-        attempt = services.start_lesson_attempt(session=s, user_id=user.id, lesson=lessons[0], course=course, now=T0)
-        items = services.attempt_items(session=s, attempt=attempt)
-        services.submit(session=s, attempt=attempt, answers={i.question.id: wrong_values(i) for i in items}, now=T0)
+        attempt = attempts.start_lesson_attempt(session=s, user_id=user.id, lesson=lessons[0], course=course, now=T0)
+        items = attempts.attempt_items(session=s, attempt=attempt)
+        answering.submit(session=s, attempt=attempt, answers={i.question.id: wrong_values(i) for i in items}, now=T0)
         assert attempt.score == 0

@@ -79,7 +79,7 @@ def build_world(app) -> World:
     from lms.hours import selfreports
     from lms.orgs import import_files, roster
     from lms.orgs.services import create_org
-    from lms.quiz import services as quiz
+    from lms.quiz import attempts as quiz
 
     with app.app_context():
         with cli_session() as s:

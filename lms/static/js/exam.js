@@ -17,18 +17,27 @@
     el.classList.toggle("is-error", !!isError);
   }
 
+  function isChoice(field) {
+    return field.type === "checkbox" || field.type === "radio";
+  }
+
   function save(fieldset) {
     if (closed) return;
     var qid = fieldset.getAttribute("data-question");
     var body = new URLSearchParams();
     body.append("question", qid);
-    var inputs = fieldset.querySelectorAll("input");
+    // Whatever the question type's partial renders: boxes and buttons send their checked
+    // values, lists their selected options, text fields their text.
     var any = false;
-    inputs.forEach(function (input) {
-      if (input.type === "text") {
-        if (input.value.trim()) { body.append("value", input.value); any = true; }
-      } else if (input.checked) {
-        body.append("value", input.value); any = true;
+    fieldset.querySelectorAll("input, select, textarea").forEach(function (field) {
+      if (isChoice(field)) {
+        if (field.checked) { body.append("value", field.value); any = true; }
+      } else if (field.tagName === "SELECT") {
+        Array.prototype.forEach.call(field.selectedOptions, function (opt) {
+          if (opt.value) { body.append("value", opt.value); any = true; }
+        });
+      } else if (field.value.trim()) {
+        body.append("value", field.value); any = true;
       }
     });
     if (!any) { status(fieldset, "尚未作答", false); return; }
@@ -58,7 +67,8 @@
     if (fs) save(fs);
   });
   form.addEventListener("input", function (ev) {
-    if (ev.target.type !== "text") return;
+    // Typing is saved once it pauses; boxes, buttons and lists are saved on "change".
+    if (isChoice(ev.target) || ev.target.tagName === "SELECT") return;
     var fs = ev.target.closest("fieldset[data-question]");
     if (!fs) return;
     var qid = fs.getAttribute("data-question");
