@@ -5,23 +5,12 @@ from flask_login import current_user, login_required
 
 from lms import clock
 from lms.auth.models import User
-from lms.db import get_session
 from lms.offline import bp, services
 from lms.offline.forms import SessionForm, VoidForm
 from lms.offline.models import SESSION_TYPES
 from lms.orgs import services as orgs
-
-
-def _manager_scope():
-    if not current_user.is_manager:
-        abort(403)
-    session = get_session()
-    return session, orgs.scope_for(session=session, user=current_user)
-
-
-def _year_arg() -> int | None:
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= clock.today().year else None
+from lms.orgs.access import manager_scope
+from lms.web import requested_year
 
 
 def _posted_ids() -> list[int]:
@@ -73,10 +62,10 @@ def _form_errors(form: SessionForm) -> dict[str, str]:
 @bp.get("/")
 @login_required
 def index():
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     org_id = request.args.get("org_id", type=int)
     org = orgs.get_org(session=session, scope=scope, org_id=org_id) if org_id else None
-    year = _year_arg()
+    year = requested_year()
     rows = services.list_sessions(session=session, scope=scope, org_id=org.id if org else None, year=year)
     branches = orgs.orgs_in_scope(session=session, scope=scope)
     return render_template(
@@ -96,7 +85,7 @@ def _render_form(*, org, form, selected, choices, hidden=frozenset(), errors=Non
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     org_id = request.args.get("org_id", type=int)
     if org_id is None:
         if current_user.is_secretary:
@@ -142,7 +131,7 @@ def new():
 @bp.get("/<int:session_id>")
 @login_required
 def detail(session_id: int):
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     record = services.get_record(session=session, scope=scope, session_id=session_id)
     org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
     people = services.attendees(session=session, scope=scope, record=record)
@@ -158,7 +147,7 @@ def detail(session_id: int):
 
 def _live_record(session_id: int):
     """(session, scope, record, its organisation) for the edit and void pages; 404 outside scope."""
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     record = services.get_record(session=session, scope=scope, session_id=session_id)
     org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
     return session, scope, record, org
