@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import click
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -24,8 +23,3 @@ def register_cli(app: Flask) -> None:
         lms_group.add_command(restore_command)
         lms_group.add_command(certificates_group)
         app.cli.add_command(lms_group)
-
-
-def fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    raise SystemExit(1)

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from lms.auth import services
 from lms.auth.models import User
-from lms.cli import fail
+from lms.cli_support import fail
 from lms.db import cli_session
 from lms.orgs.models import Organization
 from lms.orgs.services import create_org
