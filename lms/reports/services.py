@@ -25,6 +25,7 @@ from werkzeug.exceptions import Forbidden
 from lms.auth.models import User
 from lms.hours import services as hours
 from lms.hours.models import LedgerEntry
+from lms.hours.sources import LEDGER_SOURCES
 from lms.orgs import services as orgs
 from lms.orgs.models import Organization
 from lms.orgs.services import Scope
@@ -66,10 +67,7 @@ class MemberRow:
     member_no: str | None
     org_id: int
     org_name: str
-    online: int
-    offline: int
-    self_report: int
-    adjustment: int
+    by_source: dict[str, int]  # seconds per ledger source key (lms/hours/sources.py)
     total: int
     last_date: date | None
     percent: int
@@ -128,7 +126,7 @@ def branch_query(*, org_ids: list[int], year: int):
     return (
         select(
             User.id, User.name, User.member_no, User.org_id,
-            _source_sum("online"), _source_sum("offline"), _source_sum("self_report"), _source_sum("adjustment"),
+            *(_source_sum(source.key) for source in LEDGER_SOURCES),
             sa.func.coalesce(sa.func.sum(LedgerEntry.seconds), 0),
             sa.func.max(sa.case((LedgerEntry.seconds > 0, LedgerEntry.local_date))),
         )
@@ -153,7 +151,7 @@ def branch_report(*, session: Session, scope: Scope, org_id: int, year: int, tod
         ).all()
     )
     rows = []
-    for uid, name, member_no, org_id_, on, off, sr, adj, total, last in session.exec(
+    for uid, name, member_no, org_id_, *sums, total, last in session.exec(
         branch_query(org_ids=list(names), year=year)
     ):
         total = int(total)
@@ -161,7 +159,7 @@ def branch_report(*, session: Session, scope: Scope, org_id: int, year: int, tod
             last = date.fromisoformat(last)
         rows.append(MemberRow(
             user_id=uid, name=name, member_no=member_no, org_id=org_id_, org_name=names.get(org_id_, ""),
-            online=int(on), offline=int(off), self_report=int(sr), adjustment=int(adj), total=total,
+            by_source={source.key: int(s) for source, s in zip(LEDGER_SOURCES, sums, strict=True)}, total=total,
             last_date=last, percent=percent_of(total, required),
             status=status_of(total=total, required=required, year=year, today=today),
         ))
@@ -176,10 +174,7 @@ SORT_KEYS: dict[str, Callable[[MemberRow], object]] = {
     "name": lambda r: r.name,
     "member_no": lambda r: r.member_no or "",
     "org": lambda r: r.org_name,
-    "online": lambda r: r.online,
-    "offline": lambda r: r.offline,
-    "self_report": lambda r: r.self_report,
-    "adjustment": lambda r: r.adjustment,
+    **{source.key: (lambda r, key=source.key: r.by_source[key]) for source in LEDGER_SOURCES},
     "total": lambda r: r.total,
     "percent": lambda r: (r.percent, r.total),
     "last": lambda r: r.last_date or date.min,
