@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, select
-from werkzeug.security import generate_password_hash
 
-from lms import clock
 from lms.audit import services as audit
+from lms.auth import services as auth
 from lms.auth.models import User
 from lms.orgs.models import Organization
 from lms.orgs.roster import (
-    CONTROL_CHARS,
+    NAME_MAX,
     clean_member_no,
     clean_phone,
     format_problems,
     generate_password,
     logins_taken,
+    name_problem,
 )
 from lms.orgs.services import scope_for
 
@@ -46,10 +46,8 @@ HEADER_ALIASES = {
     "角色": "角色",
 }
 ROLE_BY_LABEL = {"": "member", "党员": "member", "支部书记": "secretary", "书记": "secretary"}
-# Initial passwords are random (10 characters from 55, about 57 bits) and must be changed at the
-# first login, when the default scrypt hash replaces this one. Guessing 2^57 candidates stays out of
-# reach even at this lighter cost, which keeps a 5,000-row import to a few seconds (scrypt: ~9 min).
-INITIAL_HASH_METHOD = "pbkdf2:sha256:2000"
+# The roster's name rule (roster.name_problem), worded for a row of the file.
+NAME_PROBLEMS = {"missing": "缺少姓名", "too_long": f"姓名超过 {NAME_MAX} 个字", "control": "姓名中有换行或其他不可见字符"}
 COLUMN_HINT = "表头应为：姓名、党员编号、手机号、所在支部、角色（选填）。"
 
 
@@ -246,12 +244,8 @@ def _check_rows(*, session: Session, actor: User, rows: list[ImportRow]) -> None
 
     for row in rows:
         p = row.problems
-        if not row.name:
-            p.append("缺少姓名")
-        elif len(row.name) > 50:
-            p.append("姓名超过 50 个字")
-        elif CONTROL_CHARS.search(row.name):
-            p.append("姓名中有换行或其他不可见字符")
+        if problem := name_problem(row.name):
+            p.append(NAME_PROBLEMS[problem])
         if not row.member_no and not row.phone:
             p.append("党员编号和手机号都为空，至少填写一项")
         fmt = format_problems(name=row.name or "-", member_no=row.member_no, phone=row.phone)
@@ -306,13 +300,12 @@ def apply(*, session: Session, actor: User, report: ImportReport) -> list[tuple[
     if not report.ok:
         raise ValueError("the import has problems; nothing is imported")
     passwords = [generate_password() for _ in report.rows]
-    hashes = [generate_password_hash(pw, method=INITIAL_HASH_METHOD) for pw in passwords]
     users = [
-        User(
+        auth.build_user(
             name=row.name, org_id=row.org.id, role=row.role, member_no=row.member_no or None,
-            phone=row.phone or None, password_hash=h, must_change_password=True, created_at=clock.now(),
+            phone=row.phone or None, password=pw, must_change_password=True, hash_method=auth.INITIAL_HASH_METHOD,
         )
-        for row, h in zip(report.rows, hashes, strict=True)
+        for row, pw in zip(report.rows, passwords, strict=True)
     ]
     session.add_all(users)
     session.flush()

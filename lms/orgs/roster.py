@@ -53,15 +53,31 @@ def clean_member_no(raw: str | None) -> str:
     return (raw or "").strip()
 
 
+def name_problem(name: str) -> str | None:
+    """The one rule for a member's name: "missing", "too_long" (past NAME_MAX once trimmed),
+    "control" (a line break or other control character), or None when it is fine. The roster
+    form (`NAME_MESSAGES`) and the import (importer.py) word the problem each their own way."""
+    if not name.strip():
+        return "missing"
+    if len(name.strip()) > NAME_MAX:
+        return "too_long"
+    if CONTROL_CHARS.search(name):
+        return "control"
+    return None
+
+
+NAME_MESSAGES = {
+    "missing": "请填写姓名。",
+    "too_long": f"姓名最多 {NAME_MAX} 个字。",
+    "control": "姓名中不能有换行或其他不可见字符。",
+}
+
+
 def format_problems(*, name: str, member_no: str, phone: str) -> dict[str, str]:
     """What is wrong with the fields themselves (no database look-up)."""
     errors: dict[str, str] = {}
-    if not name.strip():
-        errors["name"] = "请填写姓名。"
-    elif len(name.strip()) > NAME_MAX:
-        errors["name"] = f"姓名最多 {NAME_MAX} 个字。"
-    elif CONTROL_CHARS.search(name):
-        errors["name"] = "姓名中不能有换行或其他不可见字符。"
+    if problem := name_problem(name):
+        errors["name"] = NAME_MESSAGES[problem]
     if member_no and not auth.MEMBER_NO_RE.match(member_no):
         errors["member_no"] = f"党员编号“{member_no}”格式不正确：应为 3–32 位字母、数字或连字符。"
     if phone and not auth.PHONE_RE.match(phone):
