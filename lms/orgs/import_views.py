@@ -9,7 +9,7 @@ from flask import Response, abort, current_app, make_response, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from lms.orgs import bp, import_files, importer, roster, services
+from lms.orgs import bp, import_files, import_table, importer, roster, services
 from lms.orgs.access import require_manager
 from lms.orgs.forms import ConfirmForm, ImportConfirmForm, ImportForm
 from lms.web import attachment
@@ -37,20 +37,20 @@ def import_upload():
     form = ImportForm()
     report = None
     token = None
-    too_big = (request.content_length or 0) > importer.MAX_BYTES + 64 * 1024
+    too_big = (request.content_length or 0) > import_table.MAX_BYTES + 64 * 1024
     if request.method == "POST" and too_big:  # (CSRF is checked for every POST by CSRFProtect)
         report = importer.ImportReport(filename="")
-        report.file_problems.append(f"文件超过 {importer.MAX_BYTES // (1024 * 1024)} MB，请分批导入。")
+        report.file_problems.append(f"文件超过 {import_table.MAX_BYTES // (1024 * 1024)} MB，请分批导入。")
     elif form.validate_on_submit():
         upload = form.file.data
         filename = Path(upload.filename or "名册").name
-        data = upload.read(importer.MAX_BYTES + 1)
+        data = upload.read(import_table.MAX_BYTES + 1)
         report = importer.check(session=session, actor=current_user, data=data, filename=filename)
         if report.ok:
             token = import_files.save_upload(directory=_upload_dir(), user_id=current_user.id, filename=filename, data=data)
     confirm = ImportConfirmForm(token=token) if token else None
     return render_template(
-        "orgs/import.html", form=form, report=report, confirm=confirm, max_rows=importer.MAX_ROWS,
+        "orgs/import.html", form=form, report=report, confirm=confirm, max_rows=import_table.MAX_ROWS,
     )
 
 
@@ -65,7 +65,7 @@ def import_confirm():
     if kept is None:
         upload_form = ImportForm(formdata=None)
         return render_template(
-            "orgs/import.html", form=upload_form, report=None, confirm=None, max_rows=importer.MAX_ROWS,
+            "orgs/import.html", form=upload_form, report=None, confirm=None, max_rows=import_table.MAX_ROWS,
             expired=True,
         )
     filename, data = kept
@@ -74,7 +74,7 @@ def import_confirm():
     if not report.ok:
         import_files.discard_upload(directory=_upload_dir(), token=form.token.data)
         return render_template(
-            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=importer.MAX_ROWS,
+            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=import_table.MAX_ROWS,
         )
     try:
         created = importer.apply(session=session, actor=current_user, report=report)
@@ -84,7 +84,7 @@ def import_confirm():
         report = importer.check(session=session, actor=current_user, data=data, filename=filename)
         import_files.discard_upload(directory=_upload_dir(), token=form.token.data)
         return render_template(
-            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=importer.MAX_ROWS,
+            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=import_table.MAX_ROWS,
         )
     import_files.discard_upload(directory=_upload_dir(), token=form.token.data)
     rows = [(u.name, u.login_name, pw, r.org.name) for (u, pw), r in zip(created, report.rows, strict=True)]
