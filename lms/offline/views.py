@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from lms import clock
 from lms.auth.models import User
-from lms.offline import bp, services
+from lms.offline import bp, queries, services
 from lms.offline.forms import SessionForm, VoidForm
 from lms.offline.models import SESSION_TYPES
 from lms.orgs import services as orgs
@@ -66,7 +66,7 @@ def index():
     org_id = request.args.get("org_id", type=int)
     org = orgs.get_org(session=session, scope=scope, org_id=org_id) if org_id else None
     year = requested_year()
-    rows = services.list_sessions(session=session, scope=scope, org_id=org.id if org else None, year=year)
+    rows = queries.list_sessions(session=session, scope=scope, org_id=org.id if org else None, year=year)
     branches = orgs.orgs_in_scope(session=session, scope=scope)
     return render_template(
         "offline/index.html", rows=rows, org=org, year=year, branches=branches,
@@ -93,7 +93,7 @@ def new():
         branches = orgs.orgs_in_scope(session=session, scope=scope)
         return render_template("offline/pick_org.html", branches=branches)
     org = orgs.get_org(session=session, scope=scope, org_id=org_id)
-    choices = services.roster(session=session, scope=scope, org=org)
+    choices = queries.roster(session=session, scope=scope, org=org)
     form = SessionForm()
     if request.method == "GET":
         form.held_on.data = clock.today()
@@ -132,11 +132,11 @@ def new():
 @login_required
 def detail(session_id: int):
     session, scope = manager_scope()
-    record = services.get_record(session=session, scope=scope, session_id=session_id)
+    record = queries.get_record(session=session, scope=scope, session_id=session_id)
     org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
-    people = services.attendees(session=session, scope=scope, record=record)
-    total = len(services.attendee_ids(session=session, record=record))
-    lines = services.ledger_lines(session=session, scope=scope, record=record)
+    people = queries.attendees(session=session, scope=scope, record=record)
+    total = len(queries.attendee_ids(session=session, record=record))
+    lines = queries.ledger_lines(session=session, scope=scope, record=record)
     recorder = session.get(User, record.recorded_by_id)
     voider = session.get(User, record.voided_by_id) if record.voided_by_id else None
     return render_template(
@@ -148,7 +148,7 @@ def detail(session_id: int):
 def _live_record(session_id: int):
     """(session, scope, record, its organisation) for the edit and void pages; 404 outside scope."""
     session, scope = manager_scope()
-    record = services.get_record(session=session, scope=scope, session_id=session_id)
+    record = queries.get_record(session=session, scope=scope, session_id=session_id)
     org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
     return session, scope, record, org
 
@@ -167,7 +167,7 @@ def edit(session_id: int):
                            duration_hours=record.duration_seconds // 3600,
                            duration_minutes=record.duration_seconds % 3600 // 60, place=record.place,
                            revision=str(record.revision))
-        current = set(services.attendee_ids(session=session, record=record))
+        current = set(queries.attendee_ids(session=session, record=record))
         return _render_form(org=org, form=form, selected=current, choices=choices, hidden=hidden, record=record)
 
     errors: dict[str, str] = {}
@@ -208,7 +208,7 @@ def void(session_id: int):
         flash("该记录已经作废。", "info")
         return redirect(url_for("offline.detail", session_id=record.id))
     form = VoidForm()
-    total = len(services.attendee_ids(session=session, record=record))
+    total = len(queries.attendee_ids(session=session, record=record))
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
