@@ -7,7 +7,7 @@ from lms import clock
 from lms.hours import services as hours
 from lms.orgs import services as orgs
 from lms.orgs.access import manager_scope
-from lms.reports import bp, charts, exports, services
+from lms.reports import bp, charts, committee, exports, services
 from lms.reports.services import STATUS_LABELS, View
 from lms.web import attachment, year_arg
 
@@ -37,7 +37,7 @@ def index():
 
 
 def _rollup_page(session, scope, org_id: int | None, year: int):
-    rollup = services.committee_rollup(session=session, scope=scope, year=year, today=clock.today(), org_id=org_id)
+    rollup = committee.committee_rollup(session=session, scope=scope, year=year, today=clock.today(), org_id=org_id)
     chart = charts.histogram(
         rollup.bins, bin_hours=services.BIN_HOURS, required_hours=_required_hours(),
         title=f"{rollup.root.name} {year} 年党员学时分布",
@@ -58,13 +58,13 @@ def org(org_id: int):
     report = services.branch_report(session=session, scope=scope, org_id=target.id, year=year, today=today)
     view = _view()
     rows = view.apply(report.rows)
-    monthly = services.monthly_progress(session=session, scope=scope, org=target, year=year)
+    monthly = committee.monthly_progress(session=session, scope=scope, org=target, year=year)
     sph = hours.seconds_per_credit_hour()
     return render_template(
         "reports/branch.html", report=report, rows=rows, view=view, year=year, years=_years(year),
         statuses=STATUS_LABELS, columns=exports.columns(report), text=exports.text,
         histogram=charts.histogram(
-            services.distribution(report.rows), bin_hours=services.BIN_HOURS, required_hours=_required_hours(),
+            committee.distribution(report.rows), bin_hours=services.BIN_HOURS, required_hours=_required_hours(),
             title=f"{target.name} {year} 年党员学时分布",
         ),
         progress=charts.progress_chart(

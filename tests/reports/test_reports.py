@@ -16,6 +16,7 @@ from sqlmodel import select
 from lms import clock
 from lms.hours import services as hours
 from lms.orgs.services import scope_for
+from lms.reports import committee
 from lms.reports import services as reports
 from tests.conftest import csrf_token
 
@@ -92,7 +93,7 @@ def test_rollup_per_branch_matches_the_branch_tables(app, data):
     from lms.db import cli_session
 
     with app.app_context(), cli_session() as s:
-        rollup = reports.committee_rollup(session=s, scope=scope_for(session=s, user=data["admin"]), year=2025,
+        rollup = committee.committee_rollup(session=s, scope=scope_for(session=s, user=data["admin"]), year=2025,
                                           today=clock.today())
     by_name = {r.org.name: r for r in rollup.orgs}
     b1 = by_name["第一支部"]
