@@ -10,10 +10,10 @@ lms_group = AppGroup("lms", help="党员在线学习平台的管理命令。")
 
 def register_cli(app: Flask) -> None:
     from lms import demo
-    from lms.auth.cli import create_admin
     from lms.certificates.cli import certificates_group
     from lms.content.cli import content_group
     from lms.ops.cli import backup_command, restore_command
+    from lms.orgs.cli import create_admin
 
     if "lms" not in app.cli.commands:
         lms_group.add_command(create_admin)

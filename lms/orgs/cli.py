@@ -1,3 +1,9 @@
+"""`flask lms create-admin`: the first admin and, when it does not exist yet, their 党委.
+
+It lives in the orgs slice because it creates an organisation as well as an account; accounts are
+made through the auth service, so the dependency runs orgs → auth only.
+"""
+
 from __future__ import annotations
 
 import click
