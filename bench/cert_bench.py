@@ -44,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from lms import create_app
-    from lms.certificates import codes, fonts, parallel, render
+    from lms.certificates import codes, fonts, parallel, pdf, render
 
     tmp = Path(tempfile.mkdtemp(prefix="cert-bench-"))
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "INSTANCE_PATH": str(tmp),
@@ -73,21 +73,21 @@ def main() -> None:
               f"{', '.join(f'{f.path.stat().st_size // 1024} KB' for f in faces)})")
 
         render.render_plain_page()  # warm-up: imports, fontconfig
-        render.render_pdf([one])  # warm-up: template, CSS, CJK fonts
+        pdf.render_pdf([one])  # warm-up: template, CSS, CJK fonts
         start = time.perf_counter()
-        render.render_pdf(many)  # warm-up: the worker processes start (once per process)
+        pdf.render_pdf(many)  # warm-up: the worker processes start (once per process)
         first_batch = time.perf_counter() - start
 
         plain = _times(render.render_plain_page, max(args.rounds, 10))
         rows.append(("plain page (yardstick)", plain, len(render.render_plain_page()), ""))
-        single = _times(lambda: render.render_pdf([one]), args.rounds)
-        rows.append(("one certificate, warm", single, len(render.render_pdf([one])), "< 100 ms"))
+        single = _times(lambda: pdf.render_pdf([one]), args.rounds)
+        rows.append(("one certificate, warm", single, len(pdf.render_pdf([one])), "< 100 ms"))
         batch_rounds = max(3, args.rounds // 2)
-        batch = _times(lambda: render.render_pdf(many), batch_rounds)
-        rows.append((f"{args.batch} in one PDF, {processes} proc.", batch, len(render.render_pdf(many)), "< 2 s"))
+        batch = _times(lambda: pdf.render_pdf(many), batch_rounds)
+        rows.append((f"{args.batch} in one PDF, {processes} proc.", batch, len(pdf.render_pdf(many)), "< 2 s"))
         app.config["CERT_RENDER_PROCESSES"] = 1
-        alone = _times(lambda: render.render_pdf(many), batch_rounds)
-        rows.append((f"{args.batch} in one PDF, 1 proc.", alone, len(render.render_pdf(many)), "(comparison)"))
+        alone = _times(lambda: pdf.render_pdf(many), batch_rounds)
+        rows.append((f"{args.batch} in one PDF, 1 proc.", alone, len(pdf.render_pdf(many)), "(comparison)"))
         parallel.shutdown()
 
     base = plain[0]

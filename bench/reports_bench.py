@@ -90,6 +90,7 @@ def run(url: str, members: int = 100_000, *, repeat: int = 10, log=print) -> dic
     from lms.db import cli_session, engine
     from lms.orgs.models import Organization
     from lms.orgs.services import scope_for
+    from lms.reports import committee
     from lms.reports import services as reports
 
     started = time.perf_counter()
@@ -116,7 +117,7 @@ def run(url: str, members: int = 100_000, *, repeat: int = 10, log=print) -> dic
 
         def rollup():
             with cli_session(write=False) as s:
-                return reports.committee_rollup(session=s, scope=admin_scope, year=year, today=today)
+                return committee.committee_rollup(session=s, scope=admin_scope, year=year, today=today)
 
         def branch():
             with cli_session(write=False) as s:
@@ -129,7 +130,7 @@ def run(url: str, members: int = 100_000, *, repeat: int = 10, log=print) -> dic
         required = units.required_seconds()
         with engine().connect() as conn, cli_session(write=False) as s:
             plans = {
-                "rollup": _explain(conn, reports.rollup_query(
+                "rollup": _explain(conn, committee.rollup_query(
                     org_ids=reports.subtree_org_ids(session=s, scope=admin_scope, org=root), year=year,
                     required=required,
                     expected=units.expected_seconds(required=required, year=year, today=today),

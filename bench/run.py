@@ -234,7 +234,7 @@ def cert_probe(renders: int, rounds: int) -> dict:
     """Runs in its own process: render timings and this process's RSS before/after `renders` renders."""
     from datetime import date
 
-    from lms.certificates import codes, render
+    from lms.certificates import codes, pdf, render
 
     app = common.bench_app(f"sqlite:///{tempfile.mkdtemp(prefix='cert-probe-')}/x.db")
     names = ["王建国", "李秀英", "张志强", "刘丽华", "陈海燕", "杨国庆", "赵晓明", "黄春梅", "周卫东", "吴玉兰"]
@@ -257,14 +257,14 @@ def cert_probe(renders: int, rounds: int) -> dict:
     pid = os.getpid()
     with app.app_context():
         rss_start = common.rss_kib(pid)
-        render.render_pdf([page(0)])  # warm-up: template, CSS, fonts
-        single = timed(lambda: render.render_pdf([page(1)]), rounds)
+        pdf.render_pdf([page(0)])  # warm-up: template, CSS, fonts
+        single = timed(lambda: pdf.render_pdf([page(1)]), rounds)
         batch_pages = [page(i) for i in range(100)]
-        batch = timed(lambda: render.render_pdf(batch_pages), max(1, rounds // 2))
+        batch = timed(lambda: pdf.render_pdf(batch_pages), max(1, rounds // 2))
         rss_warm = common.rss_kib(pid)
         t0 = time.perf_counter()
         for i in range(renders):
-            render.render_pdf([page(i)])
+            pdf.render_pdf([page(i)])
         loop = time.perf_counter() - t0
         rss_after = common.rss_kib(pid)
     hwm = int(re.search(r"VmHWM:\s+(\d+)", Path(f"/proc/{pid}/status").read_text()).group(1))
@@ -393,7 +393,7 @@ def render_report(plan: Plan, machine: dict, results: dict, certs: dict, load_su
         "apps, which is why the ratios matter more than the absolute numbers.",
         "- **Reports**: GET over HTTP as the admin of the whole committee, after one warm-up request; "
         f"median and max of {plan.report_rounds} requests.",
-        "- **Certificates**: a separate Python process calling `lms.certificates.render.render_pdf` "
+        "- **Certificates**: a separate Python process calling `lms.certificates.pdf.render_pdf` "
         "(the function the app calls when it issues a certificate); RSS is that process's VmRSS after "
         f"{c['renders']:,} single-certificate renders (not a gunicorn worker's). "
         f"HarfBuzz subsetting: {'yes' if c['harfbuzz'] else 'NO'}. "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import click
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -11,10 +10,10 @@ lms_group = AppGroup("lms", help="党员在线学习平台的管理命令。")
 
 def register_cli(app: Flask) -> None:
     from lms import demo
-    from lms.auth.cli import create_admin
     from lms.certificates.cli import certificates_group
     from lms.content.cli import content_group
     from lms.ops.cli import backup_command, restore_command
+    from lms.orgs.cli import create_admin
 
     if "lms" not in app.cli.commands:
         lms_group.add_command(create_admin)
@@ -24,8 +23,3 @@ def register_cli(app: Flask) -> None:
         lms_group.add_command(restore_command)
         lms_group.add_command(certificates_group)
         app.cli.add_command(lms_group)
-
-
-def fail(message: str) -> None:
-    click.secho(message, fg="red", err=True)
-    raise SystemExit(1)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -11,6 +9,7 @@ from lms.auth.forms import ChangePasswordForm, LoginForm
 from lms.auth.models import User
 from lms.db import get_session
 from lms.extensions import limiter, login_manager
+from lms.web import safe_local_path
 
 FAILED_LOGIN = "账号或密码不正确。"
 
@@ -36,11 +35,7 @@ def _login_failed(response) -> bool:
 
 
 def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("content.dashboard")
+    return safe_local_path(target) or url_for("content.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])

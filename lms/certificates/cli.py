@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from lms.certificates import fonts, render
+from lms.cli_support import fail
 
 certificates_group = AppGroup("certificates", help="证书相关的管理命令。")
 
@@ -16,8 +17,6 @@ certificates_group = AppGroup("certificates", help="证书相关的管理命令�
 @click.option("--chars", default="", help="另外收入字体子集的字符，如姓名中的生僻字。")
 def fonts_command(chars: str) -> None:
     """生成证书用的中文字体子集（instance/fonts/，已存在则直接使用）。"""
-    from lms.cli import fail
-
     if not render.harfbuzz_subset_available():
         click.secho(render.HARFBUZZ_MISSING, fg="yellow", err=True)
     directory = render.font_dir()

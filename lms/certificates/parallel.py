@@ -30,6 +30,7 @@ from io import BytesIO
 
 from flask import current_app
 
+from lms.certificates.render import render_local
 from lms.certificates.worker import read_message, write_message
 
 log = logging.getLogger("lms.certificates")
@@ -179,8 +180,6 @@ def split(items: list, parts: int) -> list[list]:
 
 def render(pages: list, job, processes: int) -> bytes:
     """Render `pages` in `processes` chunks (the first here, the rest in workers) as one PDF."""
-    from lms.certificates.render import render_local
-
     chunks = split(pages, processes)
     workers = _free_workers(len(chunks) - 1)
     futures = [_threads.submit(w.render, chunk, job) for w, chunk in zip(workers, chunks[1:], strict=True)]

@@ -6,7 +6,8 @@ font via fontconfig is the fallback), and the URL fetcher serves only files unde
 and that font directory.
 
 The rendering core (`render_local`) needs no Flask app, so that lms/certificates/parallel.py
-can run it in worker processes for large batches.
+can run it in worker processes for large batches; lms/certificates/pdf.py (`render_pdf`) chooses
+between the two. This module imports neither.
 """
 
 from __future__ import annotations
@@ -270,17 +271,6 @@ def job_for(pages: Sequence[Page]) -> Job:
         title=pages[0].title if len(pages) == 1 else f"证书（{len(pages)} 份）",
         author=pages[0].issuer_name,
     )
-
-
-def render_pdf(pages: Sequence[Page]) -> bytes:
-    """One PDF with one certificate per page; large batches are split over worker processes."""
-    from lms.certificates import parallel
-
-    job = job_for(pages)
-    workers = parallel.processes_for(len(pages))
-    if workers > 1:
-        return parallel.render(list(pages), job, workers)
-    return render_local(pages, job)
 
 
 @lru_cache(maxsize=1)

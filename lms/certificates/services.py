@@ -17,7 +17,7 @@ from werkzeug.exceptions import NotFound
 
 from lms import clock, units
 from lms.auth.models import User
-from lms.certificates import codes, render
+from lms.certificates import codes, pdf, render
 from lms.certificates.eligibility import Entitlement, entitlement_for, subject_key
 from lms.certificates.models import Certificate, SerialCounter
 from lms.orgs.models import Organization
@@ -131,7 +131,7 @@ def issue(*, session: Session, user: User, entitlement: Entitlement, issued_by: 
     )
     cert.code = _new_code(session)
     cert.code_digest = codes.digest(cert.code)
-    cert.pdf = render.render_pdf([page_for(cert)])
+    cert.pdf = pdf.render_pdf([page_for(cert)])
     cert.sha256 = hashlib.sha256(cert.pdf).hexdigest()
     try:
         with session.begin_nested():
@@ -249,7 +249,7 @@ def download_name(cert: Certificate) -> str:
 
 def combined_pdf(certs: list[Certificate]) -> bytes:
     """One PDF, one certificate per page, rendered in a single WeasyPrint document."""
-    return render.render_pdf([page_for(c) for c in certs])
+    return pdf.render_pdf([page_for(c) for c in certs])
 
 
 def zip_of(certs: list[Certificate]) -> bytes:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from io import BytesIO
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -14,7 +13,9 @@ from lms.certificates.models import KIND_LABELS, KINDS
 from lms.content.services import active_courses
 from lms.db import get_session
 from lms.extensions import limiter
+from lms.orgs.access import manager_scope
 from lms.orgs.services import orgs_in_scope, scope_for
+from lms.web import safe_local_path
 
 
 def _int(value) -> int | None:
@@ -29,11 +30,7 @@ def _me():
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
+    return safe_local_path(request.form.get("next")) or default
 
 
 def _pdf_response(data: bytes, name: str, mimetype: str = "application/pdf"):
@@ -136,17 +133,10 @@ def _course_certificate(course):
 # --- secretaries and admins -------------------------------------------------------------------
 
 
-def _manager():
-    if not current_user.is_manager:
-        abort(403)
-    session = get_session()
-    return session, scope_for(session=session, user=_me())
-
-
 @bp.route("/certificates/manage")
 @login_required
 def manage():
-    session, scope = _manager()
+    session, scope = manager_scope()
     orgs = orgs_in_scope(session=session, scope=scope)
     org_id = _int(request.args.get("org_id"))
     org = next((o for o in orgs if o.id == org_id), None)
@@ -166,7 +156,7 @@ def _batch_params(source):
 @bp.route("/certificates/batch", methods=["GET", "POST"])
 @login_required
 def batch_page():
-    session, scope = _manager()
+    session, scope = manager_scope()
     orgs = orgs_in_scope(session=session, scope=scope)
     source = request.form if request.method == "POST" else request.args
     org_id = _int(source.get("org_id")) or (orgs[0].id if orgs else None)
@@ -205,7 +195,7 @@ def batch_page():
 @bp.route("/certificates/batch/<int:job_id>")
 @login_required
 def batch_job(job_id: int):
-    session, _ = _manager()
+    session, _ = manager_scope()
     job = batch.get_job(session=session, user=_me(), job_id=job_id)
     return render_template("certificates/batch_job.html", job=job, kind_labels=KIND_LABELS)
 
@@ -213,7 +203,7 @@ def batch_job(job_id: int):
 @bp.route("/certificates/batch/<int:job_id>/status")
 @json_login_required
 def batch_status(job_id: int):
-    session, _ = _manager()
+    session, _ = manager_scope()
     job = batch.get_job(session=session, user=_me(), job_id=job_id)
     return jsonify(status=job.status, progress=job.progress, total=job.total, issued=job.issued)
 
@@ -221,7 +211,7 @@ def batch_status(job_id: int):
 @bp.route("/certificates/batch/<int:job_id>/<any(pdf, zip):fmt>")
 @login_required
 def batch_download(job_id: int, fmt: str):
-    session, _ = _manager()
+    session, _ = manager_scope()
     job = batch.get_job(session=session, user=_me(), job_id=job_id)
     data = job.pdf if fmt == "pdf" else job.zip
     if job.status != "done" or not data:

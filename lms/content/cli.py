@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from lms import clock
-from lms.cli import fail
+from lms.cli_support import fail
 from lms.content.loader import load_tree
 from lms.content.sync import sync_content
 from lms.db import cli_session

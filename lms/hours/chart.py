@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from lms.hours.models import SOURCE_LABELS, SOURCES
+from lms.hours.sources import LEDGER_SOURCES, SOURCES
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 22, 34
@@ -55,14 +55,14 @@ def month_chart(by_month: list[dict[str, int]], *, seconds_per_hour: int, year: 
     for i, h in enumerate(hours):
         x = LEFT + slot * i + (slot - bar_w) / 2
         base = 0.0
-        for source in SOURCES:
-            v = h[source]
+        for source in LEDGER_SOURCES:
+            v = h[source.key]
             if v <= 0:
                 continue
             y0, y1 = y(base), y(base + v)
             out.append(
-                f'<rect class="bar bar-{source}" x="{x:.1f}" y="{y1:.1f}" width="{bar_w:.1f}" '
-                f'height="{max(y0 - y1, 0.5):.1f}"><title>{i + 1}月 {SOURCE_LABELS[source]} {_fmt(v)} 学时</title></rect>'
+                f'<rect class="bar {source.bar_class}" x="{x:.1f}" y="{y1:.1f}" width="{bar_w:.1f}" '
+                f'height="{max(y0 - y1, 0.5):.1f}"><title>{i + 1}月 {source.label} {_fmt(v)} 学时</title></rect>'
             )
             base += v
         if totals[i] > 0:

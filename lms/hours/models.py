@@ -8,14 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from lms.db import UTCDateTime, utcnow_default
-
-SOURCES = ("online", "offline", "self_report", "adjustment")
-SOURCE_LABELS = {
-    "online": "线上自学",
-    "offline": "集中学习",
-    "self_report": "个人自学申报",
-    "adjustment": "调整",
-}
+from lms.hours.sources import BY_KEY, LedgerSource, check_sql
 
 REPORT_STATUSES = ("pending", "approved", "rejected")
 REPORT_STATUS_LABELS = {"pending": "待审批", "approved": "已通过", "rejected": "未通过"}
@@ -46,7 +39,7 @@ class LedgerEntry(SQLModel, table=True):
         # Scope/year aggregations over many members (reports): covering, so PostgreSQL can
         # answer "sum per member and source for a year" from the index alone.
         sa.Index("ix_ledger_entry_year_user", "year", "user_id", "source", "seconds"),
-        sa.CheckConstraint("source IN ('online', 'offline', 'self_report', 'adjustment')", name="source"),
+        sa.CheckConstraint(check_sql(), name="source"),  # the registry in lms/hours/sources.py
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -65,8 +58,12 @@ class LedgerEntry(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow_default, sa_type=UTCDateTime)
 
     @property
+    def source_info(self) -> LedgerSource:
+        return BY_KEY[self.source]
+
+    @property
     def source_label(self) -> str:
-        return SOURCE_LABELS.get(self.source, self.source)
+        return self.source_info.label
 
 
 class StudySession(SQLModel, table=True):

@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from lms import clock, units
 from lms.content.models import Course, Lesson
-from lms.hours.models import SOURCE_LABELS, SOURCES, LedgerEntry
+from lms.hours.models import LedgerEntry
+from lms.hours.sources import BY_KEY, LEDGER_SOURCES, LedgerSource
 
 ONLINE_CONFLICT_WHERE = sa.text("source = 'online'")
 
@@ -38,7 +39,7 @@ def add_entry(
     self_report_id: int | None = None,
 ) -> LedgerEntry:
     """Append one ledger row (集中学习, 个人自学申报, 调整). Online study goes through `upsert_online`."""
-    if source not in SOURCES or source == "online":
+    if source not in BY_KEY or BY_KEY[source].by_tracker:
         raise ValueError(f"add_entry cannot write source {source!r}")
     if not isinstance(seconds, int):
         raise TypeError("seconds must be an int")
@@ -179,8 +180,8 @@ class YearSummary:
         return units.percent_of(self.total, self.required)
 
     @property
-    def source_rows(self) -> list[tuple[str, str, int]]:
-        return [(s, SOURCE_LABELS[s], self.by_source.get(s, 0)) for s in SOURCES]
+    def source_rows(self) -> list[tuple[LedgerSource, int]]:
+        return [(s, self.by_source.get(s.key, 0)) for s in LEDGER_SOURCES]
 
 
 def year_summary(*, session: Session, user_id: int, year: int, today: date) -> YearSummary:

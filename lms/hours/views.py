@@ -14,6 +14,8 @@ from lms.hours.chart import month_chart
 from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
 from lms.hours.templating import tracker_settings
 from lms.orgs import services as orgs
+from lms.orgs.access import manager_scope
+from lms.web import year_arg
 
 # ---------------------------------------------------------------- the tracker's endpoints (JSON)
 
@@ -73,12 +75,6 @@ def presence():
 # ---------------------------------------------------------------- 我的学时 and a member's 学时
 
 
-def _year_arg() -> int:
-    current = clock.today().year
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= current else current
-
-
 def _year_context(user_id: int, year: int) -> dict:
     session = get_session()
     today = clock.today()
@@ -100,23 +96,16 @@ def _year_context(user_id: int, year: int) -> dict:
 @bp.get("/")
 @login_required
 def mine():
-    return render_template("hours/mine.html", **_year_context(current_user.id, _year_arg()))
-
-
-def _manager_scope():
-    if not current_user.is_manager:
-        abort(403)
-    session = get_session()
-    return session, orgs.scope_for(session=session, user=current_user)
+    return render_template("hours/mine.html", **_year_context(current_user.id, year_arg()))
 
 
 def _member_page(user_id: int, form: AdjustmentForm | None = None, status: int = 200):
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     member = orgs.get_member(session=session, scope=scope, user_id=user_id)
     org = orgs.get_org(session=session, scope=scope, org_id=member.org_id)
     if form is None and current_user.is_admin:
         form = AdjustmentForm(formdata=None, local_date=clock.today())
-    ctx = _year_context(member.id, _year_arg())
+    ctx = _year_context(member.id, year_arg())
     return render_template("hours/member.html", member=member, org=org, form=form, **ctx), status
 
 
@@ -129,7 +118,7 @@ def member(user_id: int):
 @bp.post("/members/<int:user_id>/adjust")
 @login_required
 def adjust(user_id: int):
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     member = orgs.get_member(session=session, scope=scope, user_id=user_id)
     if not current_user.is_admin:
         abort(403)
@@ -182,7 +171,7 @@ def self_reports():
 
 
 def _review_page(reject_errors: dict | None = None, typed: dict | None = None, status: int = 200):
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     return render_template(
         "hours/review.html",
         pending=selfreports.review_queue(session=session, scope=scope, status="pending"),
@@ -203,7 +192,7 @@ def review():
 @bp.post("/self-reports/<int:report_id>/approve")
 @login_required
 def approve(report_id: int):
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     report = selfreports.get_for_review(session=session, scope=scope, report_id=report_id)
     if not DecideForm().validate_on_submit():
         abort(400)
@@ -218,7 +207,7 @@ def approve(report_id: int):
 @bp.post("/self-reports/<int:report_id>/reject")
 @login_required
 def reject(report_id: int):
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     report = selfreports.get_for_review(session=session, scope=scope, report_id=report_id)
     form = RejectForm()
     if not form.validate_on_submit():
@@ -237,7 +226,7 @@ def reject(report_id: int):
 @login_required
 def approve_batch():
     """批量通过: every ticked report in one transaction; already decided ones are skipped."""
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     if not DecideForm().validate_on_submit():
         abort(400)
     try:

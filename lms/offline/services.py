@@ -1,4 +1,5 @@
-"""集中学习: recording, editing and voiding sessions, always through compensating ledger rows.
+"""集中学习: recording, editing and voiding sessions, always through compensating ledger rows
+(reading them is queries.py).
 
 The ledger is never updated: the amount credited for a session is the sum of its ledger rows per
 (member, local date). Recording, editing and voiding all compute the *target* amounts and append
@@ -8,15 +9,12 @@ shorter sessions or a voided session). Running the same change twice writes noth
 
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
-from werkzeug.exceptions import Forbidden, NotFound
+from werkzeug.exceptions import NotFound
 
 from lms import units
 from lms.audit import services as audit
@@ -24,13 +22,21 @@ from lms.auth.models import User
 from lms.hours import services as hours
 from lms.hours.models import LedgerEntry
 from lms.offline.models import SESSION_TYPES, OfflineAttendance, OfflineSession
+from lms.offline.queries import (
+    attendee_ids,
+    attendees,
+    find_duplicates,
+    get_record,
+    require_manager,
+    roster,
+    similar_topics,
+)
 from lms.orgs import services as orgs
 from lms.orgs.models import Organization
 from lms.orgs.services import Scope
 
 MIN_MINUTES, MAX_MINUTES = 1, 600
 TOPIC_MAX, PLACE_MAX, REASON_MAX = 200, 200, 500
-SIMILARITY = 0.6
 
 
 class SessionError(ValueError):
@@ -57,129 +63,6 @@ class SessionData:
     minutes: int | None
     place: str
     attendee_ids: list[int] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- reading, scoped
-
-
-def _require_manager(scope: Scope) -> None:
-    if not scope.is_manager:
-        raise Forbidden()
-
-
-def get_record(*, session: Session, scope: Scope, session_id: int) -> OfflineSession:
-    """A session of an organisation in scope, else 404."""
-    _require_manager(scope)
-    record = session.exec(
-        select(OfflineSession)
-        .join(Organization, Organization.id == OfflineSession.org_id)
-        .where(OfflineSession.id == session_id, scope.org_filter())
-    ).first()
-    if record is None:
-        raise NotFound()
-    return record
-
-
-def roster(*, session: Session, scope: Scope, org: Organization) -> list[User]:
-    """Active members of the organisation's subtree (what the attendance list offers)."""
-    return orgs.members_in_scope(session=session, scope=scope, org_id=org.id, status="active")
-
-
-def attendee_ids(*, session: Session, record: OfflineSession) -> list[int]:
-    return list(
-        session.exec(select(OfflineAttendance.user_id).where(OfflineAttendance.session_id == record.id))
-    )
-
-
-def attendees(*, session: Session, scope: Scope, record: OfflineSession) -> list[User]:
-    """Current attendees that the viewer may see (members moved out of scope are counted, not named)."""
-    return list(
-        session.exec(
-            select(User)
-            .join(OfflineAttendance, OfflineAttendance.user_id == User.id)
-            .where(OfflineAttendance.session_id == record.id, scope.user_filter())
-            .order_by(User.name, User.id)
-        )
-    )
-
-
-@dataclass(frozen=True)
-class SessionRow:
-    record: OfflineSession
-    org: Organization
-    attendees: int
-
-
-def list_sessions(*, session: Session, scope: Scope, org_id: int | None = None, year: int | None = None,
-                  limit: int = 500) -> list[SessionRow]:
-    """Sessions of organisations in scope, newest first, with their attendee counts (one query)."""
-    _require_manager(scope)
-    counts = (
-        select(OfflineAttendance.session_id, sa.func.count().label("n"))
-        .group_by(OfflineAttendance.session_id)
-        .subquery()
-    )
-    stmt = (
-        select(OfflineSession, Organization, sa.func.coalesce(counts.c.n, 0))
-        .join(Organization, Organization.id == OfflineSession.org_id)
-        .outerjoin(counts, counts.c.session_id == OfflineSession.id)
-        .where(scope.org_filter())
-    )
-    if org_id is not None:
-        org = orgs.get_org(session=session, scope=scope, org_id=org_id)
-        stmt = stmt.where(Organization.path.startswith(org.path, autoescape=True))
-    if year is not None:
-        stmt = stmt.where(OfflineSession.held_on >= date(year, 1, 1), OfflineSession.held_on <= date(year, 12, 31))
-    stmt = stmt.order_by(sa.desc(OfflineSession.held_on), sa.desc(OfflineSession.id)).limit(limit)
-    return [SessionRow(r, o, int(n)) for r, o, n in session.exec(stmt)]
-
-
-@dataclass(frozen=True)
-class LedgerLine:
-    entry: LedgerEntry
-    member: User
-
-
-def ledger_lines(*, session: Session, scope: Scope, record: OfflineSession) -> list[LedgerLine]:
-    """Every ledger row written for this session (the correction history), members in scope."""
-    rows = session.exec(
-        select(LedgerEntry, User)
-        .join(User, User.id == LedgerEntry.user_id)
-        .where(LedgerEntry.offline_session_id == record.id, scope.user_filter())
-        .order_by(LedgerEntry.id)
-    )
-    return [LedgerLine(e, u) for e, u in rows]
-
-
-# ---------------------------------------------------------------- duplicates
-
-
-def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    return re.sub(r"[\W_]+", "", text)
-
-
-def similar_topics(a: str, b: str) -> bool:
-    x, y = _normalise(a), _normalise(b)
-    if not x or not y:
-        return x == y
-    if x == y or (min(len(x), len(y)) >= 2 and (x in y or y in x)):
-        return True
-    return difflib.SequenceMatcher(None, x, y).ratio() >= SIMILARITY
-
-
-def find_duplicates(*, session: Session, org_id: int, held_on: date, type: str, topic: str,
-                    exclude_id: int | None = None) -> list[OfflineSession]:
-    """Live sessions of the same organisation, day and type with a similar topic."""
-    stmt = select(OfflineSession).where(
-        OfflineSession.org_id == org_id,
-        OfflineSession.held_on == held_on,
-        OfflineSession.type == type,
-        OfflineSession.voided_at.is_(None),
-    )
-    if exclude_id is not None:
-        stmt = stmt.where(OfflineSession.id != exclude_id)
-    return [s for s in session.exec(stmt.order_by(OfflineSession.id)) if similar_topics(s.topic, topic)]
 
 
 # ---------------------------------------------------------------- validation
@@ -261,7 +144,7 @@ def _names(session: Session, ids) -> list[str]:
 def record_session(*, session: Session, scope: Scope, actor: User, org: Organization, data: SessionData,
                    today: date, at: datetime, confirm_duplicate: bool = False) -> OfflineSession:
     """Record a session and credit every attendee. Raises SessionError or DuplicateWarning."""
-    _require_manager(scope)
+    require_manager(scope)
     org = orgs.get_org(session=session, scope=scope, org_id=org.id)
     allowed = {u.id for u in roster(session=session, scope=scope, org=org)}
     errors = _validate(data, today=today, allowed_ids=allowed)
@@ -310,7 +193,7 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
                    revision: int | None, today: date, at: datetime,
                    confirm_duplicate: bool = False) -> dict:
     """Change a live session; the ledger gets compensating rows. Returns what changed (audit details)."""
-    _require_manager(scope)
+    require_manager(scope)
     record = get_record(session=session, scope=scope, session_id=record.id)
     if record.is_voided:
         raise SessionError({"form": "该记录已作废，不能再修改。"})
@@ -380,7 +263,7 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
 def void_session(*, session: Session, scope: Scope, actor: User, record: OfflineSession, reason: str,
                  at: datetime) -> int:
     """Void a session: every attendee's credit is taken back by a negative row. Returns rows written."""
-    _require_manager(scope)
+    require_manager(scope)
     record = get_record(session=session, scope=scope, session_id=record.id)
     reason = (reason or "").strip()
     if not reason:

@@ -5,23 +5,12 @@ from flask_login import current_user, login_required
 
 from lms import clock
 from lms.auth.models import User
-from lms.db import get_session
-from lms.offline import bp, services
+from lms.offline import bp, queries, services
 from lms.offline.forms import SessionForm, VoidForm
 from lms.offline.models import SESSION_TYPES
 from lms.orgs import services as orgs
-
-
-def _manager_scope():
-    if not current_user.is_manager:
-        abort(403)
-    session = get_session()
-    return session, orgs.scope_for(session=session, user=current_user)
-
-
-def _year_arg() -> int | None:
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= clock.today().year else None
+from lms.orgs.access import manager_scope
+from lms.web import requested_year
 
 
 def _posted_ids() -> list[int]:
@@ -73,11 +62,11 @@ def _form_errors(form: SessionForm) -> dict[str, str]:
 @bp.get("/")
 @login_required
 def index():
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     org_id = request.args.get("org_id", type=int)
     org = orgs.get_org(session=session, scope=scope, org_id=org_id) if org_id else None
-    year = _year_arg()
-    rows = services.list_sessions(session=session, scope=scope, org_id=org.id if org else None, year=year)
+    year = requested_year()
+    rows = queries.list_sessions(session=session, scope=scope, org_id=org.id if org else None, year=year)
     branches = orgs.orgs_in_scope(session=session, scope=scope)
     return render_template(
         "offline/index.html", rows=rows, org=org, year=year, branches=branches,
@@ -96,7 +85,7 @@ def _render_form(*, org, form, selected, choices, hidden=frozenset(), errors=Non
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    session, scope = _manager_scope()
+    session, scope = manager_scope()
     org_id = request.args.get("org_id", type=int)
     if org_id is None:
         if current_user.is_secretary:
@@ -104,7 +93,7 @@ def new():
         branches = orgs.orgs_in_scope(session=session, scope=scope)
         return render_template("offline/pick_org.html", branches=branches)
     org = orgs.get_org(session=session, scope=scope, org_id=org_id)
-    choices = services.roster(session=session, scope=scope, org=org)
+    choices = queries.roster(session=session, scope=scope, org=org)
     form = SessionForm()
     if request.method == "GET":
         form.held_on.data = clock.today()
@@ -142,12 +131,12 @@ def new():
 @bp.get("/<int:session_id>")
 @login_required
 def detail(session_id: int):
-    session, scope = _manager_scope()
-    record = services.get_record(session=session, scope=scope, session_id=session_id)
+    session, scope = manager_scope()
+    record = queries.get_record(session=session, scope=scope, session_id=session_id)
     org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
-    people = services.attendees(session=session, scope=scope, record=record)
-    total = len(services.attendee_ids(session=session, record=record))
-    lines = services.ledger_lines(session=session, scope=scope, record=record)
+    people = queries.attendees(session=session, scope=scope, record=record)
+    total = len(queries.attendee_ids(session=session, record=record))
+    lines = queries.ledger_lines(session=session, scope=scope, record=record)
     recorder = session.get(User, record.recorded_by_id)
     voider = session.get(User, record.voided_by_id) if record.voided_by_id else None
     return render_template(
@@ -158,8 +147,8 @@ def detail(session_id: int):
 
 def _live_record(session_id: int):
     """(session, scope, record, its organisation) for the edit and void pages; 404 outside scope."""
-    session, scope = _manager_scope()
-    record = services.get_record(session=session, scope=scope, session_id=session_id)
+    session, scope = manager_scope()
+    record = queries.get_record(session=session, scope=scope, session_id=session_id)
     org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
     return session, scope, record, org
 
@@ -178,7 +167,7 @@ def edit(session_id: int):
                            duration_hours=record.duration_seconds // 3600,
                            duration_minutes=record.duration_seconds % 3600 // 60, place=record.place,
                            revision=str(record.revision))
-        current = set(services.attendee_ids(session=session, record=record))
+        current = set(queries.attendee_ids(session=session, record=record))
         return _render_form(org=org, form=form, selected=current, choices=choices, hidden=hidden, record=record)
 
     errors: dict[str, str] = {}
@@ -219,7 +208,7 @@ def void(session_id: int):
         flash("该记录已经作废。", "info")
         return redirect(url_for("offline.detail", session_id=record.id))
     form = VoidForm()
-    total = len(services.attendee_ids(session=session, record=record))
+    total = len(queries.attendee_ids(session=session, record=record))
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():

@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lms import clock
-from lms.cli import fail
+from lms.cli_support import fail
 from lms.ops import backup as b
 
 

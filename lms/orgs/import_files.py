@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lms import clock
 from lms.exports import safe_row
-from lms.orgs.importer import COLUMNS
+from lms.orgs.import_table import COLUMNS
 
 # --- templates and the credentials list --------------------------------------------------------
 

@@ -9,15 +9,10 @@ from flask import Response, abort, current_app, make_response, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from lms.db import get_session
-from lms.orgs import bp, import_files, importer, roster, services
+from lms.orgs import bp, import_files, import_table, importer, roster, services
+from lms.orgs.access import require_manager
 from lms.orgs.forms import ConfirmForm, ImportConfirmForm, ImportForm
-
-
-def _require_manager():
-    if not current_user.is_manager:
-        abort(403)
-    return get_session()
+from lms.web import attachment
 
 
 def _upload_dir() -> Path:
@@ -38,31 +33,31 @@ def _no_store(resp):
 @bp.route("/import", methods=["GET", "POST"])
 @login_required
 def import_upload():
-    session = _require_manager()
+    session = require_manager()
     form = ImportForm()
     report = None
     token = None
-    too_big = (request.content_length or 0) > importer.MAX_BYTES + 64 * 1024
+    too_big = (request.content_length or 0) > import_table.MAX_BYTES + 64 * 1024
     if request.method == "POST" and too_big:  # (CSRF is checked for every POST by CSRFProtect)
         report = importer.ImportReport(filename="")
-        report.file_problems.append(f"文件超过 {importer.MAX_BYTES // (1024 * 1024)} MB，请分批导入。")
+        report.file_problems.append(f"文件超过 {import_table.MAX_BYTES // (1024 * 1024)} MB，请分批导入。")
     elif form.validate_on_submit():
         upload = form.file.data
         filename = Path(upload.filename or "名册").name
-        data = upload.read(importer.MAX_BYTES + 1)
+        data = upload.read(import_table.MAX_BYTES + 1)
         report = importer.check(session=session, actor=current_user, data=data, filename=filename)
         if report.ok:
             token = import_files.save_upload(directory=_upload_dir(), user_id=current_user.id, filename=filename, data=data)
     confirm = ImportConfirmForm(token=token) if token else None
     return render_template(
-        "orgs/import.html", form=form, report=report, confirm=confirm, max_rows=importer.MAX_ROWS,
+        "orgs/import.html", form=form, report=report, confirm=confirm, max_rows=import_table.MAX_ROWS,
     )
 
 
 @bp.route("/import/confirm", methods=["POST"])
 @login_required
 def import_confirm():
-    session = _require_manager()
+    session = require_manager()
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
@@ -70,7 +65,7 @@ def import_confirm():
     if kept is None:
         upload_form = ImportForm(formdata=None)
         return render_template(
-            "orgs/import.html", form=upload_form, report=None, confirm=None, max_rows=importer.MAX_ROWS,
+            "orgs/import.html", form=upload_form, report=None, confirm=None, max_rows=import_table.MAX_ROWS,
             expired=True,
         )
     filename, data = kept
@@ -79,7 +74,7 @@ def import_confirm():
     if not report.ok:
         import_files.discard_upload(directory=_upload_dir(), token=form.token.data)
         return render_template(
-            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=importer.MAX_ROWS,
+            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=import_table.MAX_ROWS,
         )
     try:
         created = importer.apply(session=session, actor=current_user, report=report)
@@ -89,7 +84,7 @@ def import_confirm():
         report = importer.check(session=session, actor=current_user, data=data, filename=filename)
         import_files.discard_upload(directory=_upload_dir(), token=form.token.data)
         return render_template(
-            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=importer.MAX_ROWS,
+            "orgs/import.html", form=ImportForm(formdata=None), report=report, confirm=None, max_rows=import_table.MAX_ROWS,
         )
     import_files.discard_upload(directory=_upload_dir(), token=form.token.data)
     rows = [(u.name, u.login_name, pw, r.org.name) for (u, pw), r in zip(created, report.rows, strict=True)]
@@ -106,7 +101,7 @@ def import_passwords():
     """The initial-password list of the import just done, as CSV. The (account id, password) pairs
     come back from the result page itself — no password is kept on the server — and names, logins
     and branches are read again, within the user's scope."""
-    session = _require_manager()
+    session = require_manager()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -114,15 +109,14 @@ def import_passwords():
     except (ValueError, TypeError):
         abort(400)
     rows = roster.credential_rows(session=session, actor=current_user, pairs=pairs)
-    resp = Response(import_files.credentials_csv(rows), mimetype="text/csv")
-    resp.headers["Content-Disposition"] = "attachment; filename*=UTF-8''%E5%88%9D%E5%A7%8B%E5%AF%86%E7%A0%81.csv"
+    resp = attachment(Response(import_files.credentials_csv(rows), mimetype="text/csv"), "初始密码.csv")
     return _no_store(resp)
 
 
 @bp.route("/import/template.<fmt>")
 @login_required
 def import_template(fmt: str):
-    session = _require_manager()
+    session = require_manager()
     branch = _example_branch(session)
     if fmt == "csv":
         data, mimetype = import_files.template_csv(branch), "text/csv"
@@ -131,11 +125,5 @@ def import_template(fmt: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         abort(404)
-    resp = Response(data, mimetype=mimetype)
-    # 党员名册模板.<fmt>, with an ASCII fallback for old clients
-    resp.headers["Content-Disposition"] = (
-        f"attachment; filename=roster-template.{fmt}; "
-        f"filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.{fmt}"
-    )
-    return resp
+    return attachment(Response(data, mimetype=mimetype), f"党员名册模板.{fmt}", ascii_name=f"roster-template.{fmt}")
 

@@ -7,22 +7,15 @@ field) and writes one audit event in the caller's transaction.
 
 from __future__ import annotations
 
-import re
-import secrets
-
-import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden
 
 from lms.audit import services as audit
 from lms.auth import services as auth
 from lms.auth.models import ROLE_LABELS, User
+from lms.orgs.member_rules import check_member, clean_member_no, clean_phone, generate_password
 from lms.orgs.models import Organization
 from lms.orgs.services import Scope, get_member, get_org, scope_for
-
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
-NAME_MAX = 50
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # a name with a line break breaks file names and lists
 
 
 class RosterError(ValueError):
@@ -31,71 +24,6 @@ class RosterError(ValueError):
     def __init__(self, errors: dict[str, str]):
         self.errors = errors
         super().__init__("；".join(errors.values()))
-
-
-def generate_password(length: int = 10) -> str:
-    """A random initial password that passes the strength rule (letters and digits)."""
-    while True:
-        pw = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-        if re.search(r"[A-Za-z]", pw) and re.search(r"\d", pw):
-            return pw
-
-
-def clean_phone(raw: str | None) -> str:
-    """Spaces and hyphens removed, a leading +86 dropped: "138 0013 8000" → "13800138000"."""
-    value = re.sub(r"[\s\-]", "", raw or "")
-    if value.startswith("+86"):
-        value = value[3:]
-    return value
-
-
-def clean_member_no(raw: str | None) -> str:
-    return (raw or "").strip()
-
-
-def format_problems(*, name: str, member_no: str, phone: str) -> dict[str, str]:
-    """What is wrong with the fields themselves (no database look-up)."""
-    errors: dict[str, str] = {}
-    if not name.strip():
-        errors["name"] = "请填写姓名。"
-    elif len(name.strip()) > NAME_MAX:
-        errors["name"] = f"姓名最多 {NAME_MAX} 个字。"
-    elif CONTROL_CHARS.search(name):
-        errors["name"] = "姓名中不能有换行或其他不可见字符。"
-    if member_no and not auth.MEMBER_NO_RE.match(member_no):
-        errors["member_no"] = f"党员编号“{member_no}”格式不正确：应为 3–32 位字母、数字或连字符。"
-    if phone and not auth.PHONE_RE.match(phone):
-        hint = "（看起来被 Excel 转成了科学计数法，请把该列设为“文本”格式）" if re.match(r"^\d(\.\d+)?[eE]\+?\d+$", phone) else ""
-        errors["phone"] = f"手机号“{phone}”格式不正确：应为 11 位数字，以 13–19 开头{hint}。"
-    if not member_no and not phone:
-        errors["member_no"] = "党员编号和手机号至少填写一项。"
-    return errors
-
-
-def logins_taken(*, session: Session, values: list[str], exclude_user_id: int | None = None) -> set[str]:
-    """Which of these values are already a login (党员编号 or 手机号) of another account."""
-    values = [v for v in values if v]
-    taken: set[str] = set()
-    for i in range(0, len(values), 500):
-        chunk = values[i : i + 500]
-        stmt = select(User.member_no, User.phone).where(sa.or_(User.member_no.in_(chunk), User.phone.in_(chunk)))
-        if exclude_user_id is not None:
-            stmt = stmt.where(User.id != exclude_user_id)
-        for member_no, phone in session.exec(stmt):
-            taken.update(v for v in (member_no, phone) if v in chunk)
-    return taken
-
-
-def check_member(
-    *, session: Session, name: str, member_no: str, phone: str, exclude_user_id: int | None = None
-) -> dict[str, str]:
-    errors = format_problems(name=name, member_no=member_no, phone=phone)
-    taken = logins_taken(session=session, values=[member_no, phone], exclude_user_id=exclude_user_id)
-    if member_no and member_no in taken and "member_no" not in errors:
-        errors["member_no"] = f"党员编号“{member_no}”已被其他账号使用。"
-    if phone and phone in taken and "phone" not in errors:
-        errors["phone"] = f"手机号“{phone}”已被其他账号使用。"
-    return errors
 
 
 def grantable_roles(actor: User) -> tuple[str, ...]:

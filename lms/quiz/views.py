@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -10,7 +10,7 @@ from lms.content import services as content
 from lms.content.models import Course, Lesson
 from lms.content.render import section_anchor
 from lms.db import get_session, writes
-from lms.orgs.services import scope_for
+from lms.orgs.access import manager_scope, require_manager
 from lms.quiz import answering, attempts, bank, bp, stats, summaries
 from lms.quiz.models import Attempt
 
@@ -220,25 +220,17 @@ def _quiz_helpers():
 # --- statistics for secretaries and admins -----------------------------------------------------
 
 
-def _manager_scope(session):
-    if not current_user.is_manager:
-        abort(403)
-    return scope_for(session=session, user=current_user)
-
-
 @bp.route("/stats")
 @login_required
 def stats_index():
-    session = get_session()
-    _manager_scope(session)
+    session = require_manager()
     return render_template("quiz/stats_index.html", courses=content.active_courses(session=session))
 
 
 @bp.route("/stats/<slug>")
 @login_required
 def stats_course(slug: str):
-    session = get_session()
-    scope = _manager_scope(session)
+    session, scope = manager_scope()
     course = content.get_course(session=session, slug=slug)
     questions = stats.question_stats(session=session, scope=scope, course=course)
     members = stats.member_stats(session=session, scope=scope, course=course)

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from lms import formatting, units
 from lms.exports import safe_cell
+from lms.hours.sources import LEDGER_SOURCES
 from lms.reports.services import BranchReport, MemberRow
 
 
@@ -25,7 +26,7 @@ def columns(report: BranchReport) -> list[tuple[str, str]]:
     if report.subtree:
         cols.append(("org", "所在组织"))
     cols += [
-        ("online", "线上学时"), ("offline", "集中学时"), ("self_report", "自学学时"), ("adjustment", "调整学时"),
+        *((source.key, source.column) for source in LEDGER_SOURCES),
         ("total", "合计学时"), ("percent", "完成率"), ("last", "最近学习"), ("status", "状态"),
     ]
     return cols
@@ -37,14 +38,12 @@ def _hours(seconds: int) -> float:
 
 def cell(row: MemberRow, key: str):
     """The typed value of one cell (str, float, int as percent, date or None)."""
+    if key in row.by_source:
+        return _hours(row.by_source[key])
     return {
         "name": row.name,
         "member_no": row.member_no or "",
         "org": row.org_name,
-        "online": _hours(row.online),
-        "offline": _hours(row.offline),
-        "self_report": _hours(row.self_report),
-        "adjustment": _hours(row.adjustment),
         "total": _hours(row.total),
         "percent": row.percent,
         "last": row.last_date,

@@ -1,26 +1,14 @@
 from __future__ import annotations
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import Response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms import clock, units
-from lms.db import get_session
 from lms.orgs import services as orgs
-from lms.reports import bp, charts, exports, services
+from lms.orgs.access import manager_scope
+from lms.reports import bp, charts, committee, exports, services
 from lms.reports.services import STATUS_LABELS, View
-
-
-def _manager_scope():
-    if not current_user.is_manager:
-        abort(403)
-    session = get_session()
-    return session, orgs.scope_for(session=session, user=current_user)
-
-
-def _year_arg() -> int:
-    current = clock.today().year
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= current else current
+from lms.web import attachment, year_arg
 
 
 def _years(selected: int) -> list[int]:
@@ -40,15 +28,15 @@ def _required_hours() -> float:
 @login_required
 def index():
     """Admins: the roll-up of their tree. Secretaries: their own branch's table."""
-    session, scope = _manager_scope()
-    year = _year_arg()
+    session, scope = manager_scope()
+    year = year_arg()
     if current_user.is_secretary:
         return redirect(url_for("reports.org", org_id=current_user.org_id, year=year))
     return _rollup_page(session, scope, None, year)
 
 
 def _rollup_page(session, scope, org_id: int | None, year: int):
-    rollup = services.committee_rollup(session=session, scope=scope, year=year, today=clock.today(), org_id=org_id)
+    rollup = committee.committee_rollup(session=session, scope=scope, year=year, today=clock.today(), org_id=org_id)
     chart = charts.histogram(
         rollup.bins, bin_hours=services.BIN_HOURS, required_hours=_required_hours(),
         title=f"{rollup.root.name} {year} 年党员学时分布",
@@ -60,8 +48,8 @@ def _rollup_page(session, scope, org_id: int | None, year: int):
 @bp.get("/org/<int:org_id>")
 @login_required
 def org(org_id: int):
-    session, scope = _manager_scope()
-    year = _year_arg()
+    session, scope = manager_scope()
+    year = year_arg()
     target = orgs.get_org(session=session, scope=scope, org_id=org_id)
     if not target.is_branch and request.args.get("view") != "members":
         return _rollup_page(session, scope, target.id, year)
@@ -69,13 +57,13 @@ def org(org_id: int):
     report = services.branch_report(session=session, scope=scope, org_id=target.id, year=year, today=today)
     view = _view()
     rows = view.apply(report.rows)
-    monthly = services.monthly_progress(session=session, scope=scope, org=target, year=year)
+    monthly = committee.monthly_progress(session=session, scope=scope, org=target, year=year)
     sph = units.seconds_per_credit_hour()
     return render_template(
         "reports/branch.html", report=report, rows=rows, view=view, year=year, years=_years(year),
         statuses=STATUS_LABELS, columns=exports.columns(report), text=exports.text,
         histogram=charts.histogram(
-            services.distribution(report.rows), bin_hours=services.BIN_HOURS, required_hours=_required_hours(),
+            committee.distribution(report.rows), bin_hours=services.BIN_HOURS, required_hours=_required_hours(),
             title=f"{target.name} {year} 年党员学时分布",
         ),
         progress=charts.progress_chart(
@@ -87,8 +75,8 @@ def org(org_id: int):
 
 
 def _export(org_id: int, kind: str) -> Response:
-    session, scope = _manager_scope()
-    year = _year_arg()
+    session, scope = manager_scope()
+    year = year_arg()
     report = services.branch_report(session=session, scope=scope, org_id=org_id, year=year, today=clock.today())
     rows = _view().apply(report.rows)
     name = f"{report.org.name}_{year}年学时"
@@ -97,12 +85,7 @@ def _export(org_id: int, kind: str) -> Response:
     else:
         body = exports.to_xlsx(report, rows, title=name)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    from urllib.parse import quote
-
-    resp = Response(body, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = (
-        f"attachment; filename=\"report-{org_id}-{year}.{kind}\"; filename*=UTF-8''{quote(name)}.{kind}"
-    )
+    resp = attachment(Response(body, mimetype=mimetype), f"{name}.{kind}", ascii_name=f"report-{org_id}-{year}.{kind}")
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lms.certificates import fonts, render, subset
+from lms.certificates.pdf import render_pdf
 from tests.certificates.conftest import pdf_fonts, pdf_text
 
 
@@ -28,9 +29,9 @@ def own_font_dir(app, tmp_path):
 
 def test_a_certificate_embeds_a_small_subset_built_once(app, own_font_dir, tmp_path):
     with app.app_context():
-        pdf = render.render_pdf([_page()])
+        pdf = render_pdf([_page()])
         built = {p: p.stat().st_mtime_ns for p in own_font_dir.glob("*.otf")}
-        again = render.render_pdf([_page()])
+        again = render_pdf([_page()])
     assert len(built) == 2  # Regular and Bold
     assert {p: p.stat().st_mtime_ns for p in own_font_dir.glob("*.otf")} == built  # reused, not rebuilt
     assert len(pdf) < 150_000 and len(again) < 150_000  # the full font's glyph table made ~300 KB
@@ -41,7 +42,7 @@ def test_a_certificate_embeds_a_small_subset_built_once(app, own_font_dir, tmp_p
 def test_a_rare_character_in_a_name_is_added_to_the_subset(app, own_font_dir, tmp_path):
     assert "堃" not in fonts.base_charset()  # not in GB2312
     with app.app_context():
-        pdf = render.render_pdf([_page("王堃")])
+        pdf = render_pdf([_page("王堃")])
     assert "王堃 同志" in pdf_text(pdf, tmp_path)
     rows = pdf_fonts(pdf, tmp_path)
     assert all("Subset" in r[0] and r[-5] == "yes" for r in rows)  # printed from the subset itself
@@ -50,9 +51,9 @@ def test_a_rare_character_in_a_name_is_added_to_the_subset(app, own_font_dir, tm
 
 def test_without_harfbuzz_a_rare_character_comes_from_the_system_font(app, own_font_dir, tmp_path, monkeypatch):
     with app.app_context():
-        render.render_pdf([_page()])  # the subset exists (as after `flask lms certificates fonts`)
+        render_pdf([_page()])  # the subset exists (as after `flask lms certificates fonts`)
         monkeypatch.setattr(fonts, "harfbuzz_subset_available", lambda: False)
-        pdf = render.render_pdf([_page("王堃")])
+        pdf = render_pdf([_page("王堃")])
     assert "王堃 同志" in pdf_text(pdf, tmp_path)
     names = [r[0] for r in pdf_fonts(pdf, tmp_path)]
     assert any("Subset" in n for n in names)
@@ -89,7 +90,7 @@ def test_an_unwritable_font_directory_falls_back_to_the_system_font(app, tmp_pat
     blocked.write_text("")
     app.config["CERT_FONT_DIR"] = str(blocked)
     with app.app_context():
-        pdf = render.render_pdf([_page()])
+        pdf = render_pdf([_page()])
     assert "党员甲 同志" in pdf_text(pdf, tmp_path)
     names = [r[0] for r in pdf_fonts(pdf, tmp_path)]
     assert names and all(n.split("+")[1].startswith("Noto-Serif-CJK-SC") and "Subset" not in n for n in names)

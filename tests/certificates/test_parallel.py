@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from lms.certificates import codes, parallel, render
+from lms.certificates import codes, parallel
+from lms.certificates.pdf import render_pdf
 from tests.certificates.conftest import pdf_fonts, pdf_pages, pdf_text, qr_texts
 from tests.certificates.test_fonts import _page
 
@@ -29,7 +30,7 @@ def test_a_batch_split_over_processes_is_one_pdf_a_in_order(app, split_batches, 
     pages = _pages()
     with app.app_context():
         assert parallel.processes_for(len(pages)) == 2
-        pdf = render.render_pdf(pages)
+        pdf = render_pdf(pages)
     (worker,) = parallel._workers  # a worker rendered part of it, and is kept for the next batch
     assert worker.proc.poll() is None
 
@@ -56,7 +57,7 @@ def test_a_failing_worker_leaves_the_batch_complete(app, split_batches, tmp_path
     monkeypatch.setattr(parallel.Worker, "render", broken)
     pages = _pages()
     with app.app_context():
-        pdf = render.render_pdf(pages)
+        pdf = render_pdf(pages)
     assert pdf_pages(pdf, tmp_path) == 3
     assert all(f"{n} 同志" in pdf_text(pdf, tmp_path) for n in NAMES)
     assert qr_texts(pdf, tmp_path, 2) == [f"https://xuexi.example.org/verify/{codes.group(pages[1].code)}"]
@@ -64,7 +65,7 @@ def test_a_failing_worker_leaves_the_batch_complete(app, split_batches, tmp_path
 
 def test_idle_workers_are_stopped(app, split_batches):
     with app.app_context():
-        render.render_pdf(_pages())
+        render_pdf(_pages())
     (worker,) = parallel._workers
     proc = worker.proc
     assert parallel.stop_idle() == 0  # just used

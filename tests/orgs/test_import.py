@@ -193,14 +193,14 @@ def test_no_file_chosen(client, tree, login):
 
 
 def test_too_large_files_are_refused(client, tree, login, upload, user_count):
-    from lms.orgs import importer
+    from lms.orgs import import_table
 
     login(tree["sec1"])
     before = user_count()
-    rows = [[f"党员{i}", f"B{i:05d}", "", "第一支部", ""] for i in range(importer.MAX_ROWS + 1)]
+    rows = [[f"党员{i}", f"B{i:05d}", "", "第一支部", ""] for i in range(import_table.MAX_ROWS + 1)]
     assert "超过 5000 行" in text(upload(csv_bytes(rows)))
     big = csv_bytes([["张三", "D8001", "", "第一支部", "x" * 1000]] * 2200)
-    assert len(big) > importer.MAX_BYTES
+    assert len(big) > import_table.MAX_BYTES
     assert "文件超过 2 MB" in text(upload(big))
     assert user_count() == before
 

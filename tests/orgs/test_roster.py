@@ -312,9 +312,9 @@ def test_roster_search_and_status_filter(client, tree, make_user, login):
 
 def test_a_login_taken_at_the_same_moment_gets_a_message_not_an_error(client, tree, login, post, monkeypatch, db):
     from lms.auth.models import User
-    from lms.orgs import roster
+    from lms.orgs import member_rules
 
-    monkeypatch.setattr(roster, "logins_taken", lambda **kw: set())  # as if the other save came just after the check
+    monkeypatch.setattr(member_rules, "logins_taken", lambda **kw: set())  # as if the other save came just after the check
     login(tree["sec1"])
     resp = post(f"/orgs/{tree['b1'].id}/members/new",
                 {"name": "同时保存", "member_no": tree["m2"].member_no, "org_id": tree["b1"].id})

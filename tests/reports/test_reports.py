@@ -16,6 +16,7 @@ from sqlmodel import select
 from lms import clock
 from lms.hours import services as hours
 from lms.orgs.services import scope_for
+from lms.reports import committee
 from lms.reports import services as reports
 from tests.conftest import csrf_token
 
@@ -68,10 +69,12 @@ def test_member_rows_sums_status_and_last_date(app, data):
     rows = {r.name: r for r in report.rows}
     assert sorted(rows) == sorted(["书记甲", "党员甲", "党员丙", "党员丁"])
     a, b, d, s = rows["党员甲"], rows["党员丙"], rows["党员丁"], rows["书记甲"]
-    assert (a.online, a.offline, a.self_report, a.adjustment, a.total) == (20 * H, 12 * H, 0, 0, 32 * H)
+    assert (a.by_source["online"], a.by_source["offline"], a.by_source["self_report"], a.by_source["adjustment"],
+            a.total) == (20 * H, 12 * H, 0, 0, 32 * H)
     assert (a.status, a.percent, a.last_date) == ("done", 100, date(2025, 6, 20))
     assert (b.total, b.status, b.percent) == (16 * H, "on_track", 50)
-    assert (d.self_report, d.adjustment, d.total, d.status, d.percent) == (16 * H, -H, 15 * H, "behind", 46)
+    assert (d.by_source["self_report"], d.by_source["adjustment"], d.total, d.status, d.percent) == (
+        16 * H, -H, 15 * H, "behind", 46)
     assert d.last_date == date(2025, 4, 9)  # the negative 调整 is not study
     assert (s.total, s.status, s.last_date) == (0, "behind", None)
     assert report.counts == {"done": 1, "on_track": 1, "behind": 2}
@@ -90,7 +93,7 @@ def test_rollup_per_branch_matches_the_branch_tables(app, data):
     from lms.db import cli_session
 
     with app.app_context(), cli_session() as s:
-        rollup = reports.committee_rollup(session=s, scope=scope_for(session=s, user=data["admin"]), year=2025,
+        rollup = committee.committee_rollup(session=s, scope=scope_for(session=s, user=data["admin"]), year=2025,
                                           today=clock.today())
     by_name = {r.org.name: r for r in rollup.orgs}
     b1 = by_name["第一支部"]

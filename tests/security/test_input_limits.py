@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from lms.orgs import importer
+from lms.orgs import import_table
 from tests.conftest import csrf_token
 from tests.security.test_xss import post, sign_in
 
@@ -34,8 +34,8 @@ def _upload(client, data: bytes, filename: str):
 def test_an_xlsx_that_unpacks_to_too_much_is_refused_unread(client, tree):
     sign_in(client, tree["sec1"])
     bomb = _xlsx([("姓名", "党员编号", "所在支部"), ("张三", "ZB-0001", "第一支部")],
-                 pad=importer.MAX_XLSX_UNPACKED + 1)
-    assert len(bomb) < importer.MAX_BYTES // 20
+                 pad=import_table.MAX_XLSX_UNPACKED + 1)
+    assert len(bomb) < import_table.MAX_BYTES // 20
     page = _upload(client, bomb, "名册.xlsx").get_data(as_text=True)
     assert "解压后过大" in page
     ok = _upload(client, _xlsx([("姓名", "党员编号", "所在支部"), ("张三", "ZB-0001", "第一支部")]), "名册.xlsx")

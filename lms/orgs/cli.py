@@ -1,3 +1,9 @@
+"""`flask lms create-admin`: the first admin and, when it does not exist yet, their 党委.
+
+It lives in the orgs slice because it creates an organisation as well as an account; accounts are
+made through the auth service, so the dependency runs orgs → auth only.
+"""
+
 from __future__ import annotations
 
 import click
@@ -6,7 +12,7 @@ from sqlmodel import select
 
 from lms.auth import services
 from lms.auth.models import User
-from lms.cli import fail
+from lms.cli_support import fail
 from lms.db import cli_session
 from lms.orgs.models import Organization
 from lms.orgs.services import create_org

@@ -1,0 +1,42 @@
+"""Small request helpers the slices' views share: the ?year= argument, a safe local redirect
+target, and the Content-Disposition of a download."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from flask import Response, request
+
+from lms import clock
+
+FIRST_YEAR = 2000
+
+
+def requested_year() -> int | None:
+    """?year= when it is a year from 2000 to this one, else None."""
+    year = request.args.get("year", type=int)
+    return year if year and FIRST_YEAR <= year <= clock.today().year else None
+
+
+def year_arg() -> int:
+    """?year= when it is a year from 2000 to this one, else this year."""
+    return requested_year() or clock.today().year
+
+
+def safe_local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site ("/…", not "//host…" and no scheme or host), else None:
+    where a form's `next` may send the browser without making the site an open redirect."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+def attachment(resp: Response, name: str, *, ascii_name: str | None = None) -> Response:
+    """Mark `resp` as a download saved as `name` (UTF-8, RFC 5987), with an ASCII `filename`
+    for old clients when `ascii_name` is given."""
+    fallback = f'filename="{ascii_name}"; ' if ascii_name else ""
+    resp.headers["Content-Disposition"] = f"attachment; {fallback}filename*=UTF-8''{quote(name)}"
+    return resp
