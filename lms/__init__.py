@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from lms import clock, db
+from lms import clock, db, hooks
 from lms.config import PROJECT_ROOT, load_config
 from lms.extensions import csrf, limiter, login_manager
 
@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    hooks.init_app(app)  # before the blueprints, whose slices register their panels
     login_manager.init_app(app)
     csrf.init_app(app)
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)

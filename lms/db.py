@@ -147,18 +147,31 @@ def utcnow_default() -> datetime:
 
 
 def writes(view):
-    """Mark a GET view that writes, so SQLite opens its transaction with BEGIN IMMEDIATE."""
+    """Mark a GET view that writes, so SQLite opens its transaction with BEGIN IMMEDIATE.
+
+    The intent lasts until the view's first commit: what the view reads after it (the page's
+    panels) runs in an ordinary deferred transaction and holds no write lock that the study beats
+    would queue behind. A view that writes again after committing enters `write_intent()` itself.
+    """
     import functools
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         with write_intent():
-            session = g.get("_lms_session")
-            if session is not None and session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+            session = get_session()
+            if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
                 # A read transaction already began (loading the user for login_required): end it, so
                 # the view's first statement opens the write transaction with BEGIN IMMEDIATE. Upgrading
                 # the old read snapshot after another writer committed fails at once ("database is locked").
                 session.commit()
-            return view(*args, **kwargs)
+
+            def _written(_session) -> None:
+                _write_intent.set(False)  # restored to the request's own value when the block ends
+
+            event.listen(session, "after_commit", _written)
+            try:
+                return view(*args, **kwargs)
+            finally:
+                event.remove(session, "after_commit", _written)
 
     return wrapper

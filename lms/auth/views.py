@@ -104,9 +104,16 @@ def change_password():
 @bp.before_app_request
 def force_password_change():
     if (
-        request.endpoint not in {"auth.change_password", "auth.logout", "static"}  # first: no user query for these
+        not _skips_password_check(request.endpoint)  # first: no user query for these
         and current_user.is_authenticated
         and current_user.must_change_password
     ):
         return redirect(url_for("auth.change_password"))
     return None
+
+
+def _skips_password_check(endpoint: str | None) -> bool:
+    """Changing the password, logging out and static files (the app's and each slice's)."""
+    if endpoint is None:
+        return False
+    return endpoint in {"auth.change_password", "auth.logout", "static"} or endpoint.endswith(".static")

@@ -1,6 +1,7 @@
 from flask import Blueprint, Flask
 
-bp = Blueprint("certificates", __name__)
+bp = Blueprint("certificates", __name__, template_folder="templates",
+               static_folder="static", static_url_path="/certificates/static")
 
 
 def init_app(app: Flask) -> None:

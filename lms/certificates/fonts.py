@@ -38,7 +38,7 @@ STYLES = {"Regular": 400, "Bold": 700}
 FILE_PREFIX = "NotoSerifCJKsc"
 EXTRA_FILE = "extra-chars.txt"
 BUILD_VERSION = "2"  # bump when the subsetting options change
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "certificates" / "certificate.html"
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "certificates" / "certificate.html"
 
 _lock = threading.Lock()
 

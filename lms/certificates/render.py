@@ -2,7 +2,7 @@
 
 Nothing is fetched from outside: the QR code is drawn as vector rectangles (no image), the fonts are the subset
 copies of Noto Serif CJK SC in <instance>/fonts (lms/certificates/fonts.py; the full system
-font via fontconfig is the fallback), and the URL fetcher serves only files under lms/static
+font via fontconfig is the fallback), and the URL fetcher serves only files under lms/certificates/static
 and that font directory.
 
 The rendering core (`render_local`) needs no Flask app, so that lms/certificates/parallel.py
@@ -29,7 +29,7 @@ from lms.certificates.qr import qr_finisher
 
 log = logging.getLogger("lms.certificates")
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent  # the certificates slice owns its template, CSS and SVGs
 STATIC_DIR = PACKAGE_DIR / "static"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 CSS_FILE = TEMPLATES_DIR / "certificates" / "certificate.css"
@@ -105,7 +105,7 @@ def _make_fetcher(roots: tuple[Path, ...]):
 
 
 def url_fetcher(font_dir: Path | None = None):
-    """The fetcher used for certificates: lms/static, plus the subset fonts in font_dir."""
+    """The fetcher used for certificates: lms/certificates/static, plus the subset fonts in font_dir."""
     return _make_fetcher((STATIC_DIR,) if font_dir is None else (STATIC_DIR, font_dir))
 
 

@@ -13,6 +13,7 @@ from lms.certificates.models import KIND_LABELS, KINDS
 from lms.content.services import active_courses
 from lms.db import get_session
 from lms.extensions import limiter
+from lms.hooks import panel
 from lms.orgs.access import manager_scope
 from lms.orgs.services import orgs_in_scope, scope_for
 from lms.web import safe_local_path
@@ -113,21 +114,15 @@ def revoke(cert_id: int):
                            verify_url=services.render.verify_url(cert.code), code=codes.group(cert.code)), 400
 
 
-@bp.app_context_processor
-def _template_helpers():
-    return {"course_certificate": _course_certificate}
-
-
-def _course_certificate(course):
+@panel(bp, "course.extra", order=20)
+def course_card(*, user, course, **_):
     """For the course page card: the member's certificate, or whether they may claim it."""
-    if not current_user.is_authenticated:
-        return None
     session = get_session()
-    cert = services.find_existing(session=session, user_id=current_user.id, kind="course", course_id=course.id)
+    cert = services.find_existing(session=session, user_id=user.id, kind="course", course_id=course.id)
     if cert is not None:
-        return {"cert": cert, "eligible": True}
-    ent = eligibility.entitlement_for(session=session, user_id=current_user.id, kind="course", course_id=course.id)
-    return {"cert": None, "eligible": ent is not None}
+        return "certificates/_course_card.html", {"course": course, "cc": {"cert": cert, "eligible": True}}
+    ent = eligibility.entitlement_for(session=session, user_id=user.id, kind="course", course_id=course.id)
+    return "certificates/_course_card.html", {"course": course, "cc": {"cert": None, "eligible": ent is not None}}
 
 
 # --- secretaries and admins -------------------------------------------------------------------

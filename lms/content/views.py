@@ -7,6 +7,7 @@ from lms import clock, progress
 from lms.content import bp, services
 from lms.content.render import render_markdown
 from lms.db import get_session, writes
+from lms.hooks import collect_panels
 
 
 @bp.route("/")
@@ -16,6 +17,9 @@ def dashboard():
     courses = services.active_courses(session=session)
     rows = progress.progress_for(session=session, user_id=current_user.id, courses=courses)
     resume = services.last_visited(session=session, user_id=current_user.id)
+    collect_panels("dashboard.summary", user=current_user)
+    for p in rows:
+        collect_panels("dashboard.course_status", key=p.course.id, user=current_user, progress=p)
     return render_template("content/dashboard.html", progress=rows, resume=resume)
 
 
@@ -26,6 +30,7 @@ def course(slug: str):
     course = services.get_course(session=session, slug=slug)
     (course_progress,) = progress.progress_for(session=session, user_id=current_user.id, courses=[course])
     intro = render_markdown(course.body_md)
+    collect_panels("course.extra", user=current_user, course=course, progress=course_progress)
     return render_template("content/course.html", course=course, progress=course_progress, intro=intro)
 
 
@@ -43,6 +48,8 @@ def lesson(slug: str, lesson_slug: str):
     services.record_visit(session=session, user_id=current_user.id, lesson_id=lesson.id, at=clock.now())
     session.commit()
     rendered = render_markdown(lesson.body_md)
+    collect_panels("lesson.status", user=current_user, course=course, lesson=lesson)
+    collect_panels("lesson.after", user=current_user, course=course, lesson=lesson)
     return render_template(
         "content/lesson.html",
         course=course,

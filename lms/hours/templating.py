@@ -1,13 +1,14 @@
 """What the hours slice adds to other slices' pages (dashboard, lesson page, member page):
-Jinja filters for durations and globals that the included partials call."""
+Jinja filters for durations, and the panels it provides through template hooks (lms/hooks.py),
+each loading its data in the view before the page renders."""
 
 from __future__ import annotations
 
 from flask import current_app
-from flask_login import current_user
 
 from lms import clock, units
 from lms.db import get_session
+from lms.hooks import panel
 from lms.hours import bp, services, tracker
 
 
@@ -29,42 +30,43 @@ def clock_time(seconds: int | None) -> str:
     return units.clock_text(seconds)
 
 
-@bp.app_template_global()
-def hours_year_glance() -> dict:
+@panel(bp, "dashboard.summary")
+def hours_year_glance(*, user, **_):
     """The current member's progress this year, for 我的学习."""
     year = clock.today().year
-    total = services.year_total_seconds(session=get_session(), user_id=current_user.id, year=year)
+    total = services.year_total_seconds(session=get_session(), user_id=user.id, year=year)
     required = units.required_seconds()
-    return {
+    return "hours/_dashboard_summary.html", {"glance": {
         "year": year,
         "total": total,
         "required": required,
         "pace": units.pace_for(total=total, required=required, year=year, today=clock.today()),
-    }
+    }}
 
 
-@bp.app_template_global()
-def hours_lesson_panel(lesson) -> dict:
+@panel(bp, "lesson.status")
+def hours_lesson_panel(*, user, lesson, **_):
     """Credited time for this lesson this year against its 学时, and the tracker's settings."""
     year = clock.today().year
     credited = services.lesson_year_seconds(
-        session=get_session(), user_id=current_user.id, lesson_id=lesson.id, year=year
+        session=get_session(), user_id=user.id, lesson_id=lesson.id, year=year
     )
     cfg = current_app.config
-    return {
+    return "hours/_lesson_status.html", {"lesson": lesson, "hp": {
         "credited": credited,
         "cap": units.lesson_cap_seconds(lesson.hours),
         "interval": int(cfg["BEAT_INTERVAL_SECONDS"]),
         "idle": int(cfg["IDLE_TIMEOUT_SECONDS"]),
         "check_timeout": int(cfg["PRESENCE_CHECK_TIMEOUT_SECONDS"]),
-    }
+    }}
 
 
-@bp.app_template_global()
-def hours_member_year(member_id: int) -> dict:
+@panel(bp, "member.extra")
+def hours_member_year(*, member, **_):
     year = clock.today().year
-    total = services.year_total_seconds(session=get_session(), user_id=member_id, year=year)
-    return {"year": year, "total": total, "required": units.required_seconds()}
+    total = services.year_total_seconds(session=get_session(), user_id=member.id, year=year)
+    return "hours/_member_extra.html", {"member": member,
+                                        "my": {"year": year, "total": total, "required": units.required_seconds()}}
 
 
 def tracker_settings() -> tracker.TrackerSettings:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from lms.hooks import collect_panels
 from lms.orgs import bp, roster, services
 from lms.orgs.access import manager_scope
 
@@ -56,6 +57,7 @@ def member(user_id: int):
     session, scope = manager_scope()
     user = services.get_member(session=session, scope=scope, user_id=user_id)
     org = services.get_org(session=session, scope=scope, org_id=user.org_id)
+    collect_panels("member.extra", viewer=current_user, member=user)
     return render_template(
         "orgs/member.html", member=user, org=org, manageable=roster.can_manage(current_user, user),
     )

@@ -10,6 +10,7 @@ from lms.content import services as content
 from lms.content.models import Course, Lesson
 from lms.content.render import section_anchor
 from lms.db import get_session, writes
+from lms.hooks import panel
 from lms.orgs.access import manager_scope, require_manager
 from lms.quiz import answering, attempts, bank, bp, stats, summaries
 from lms.quiz.models import Attempt
@@ -201,20 +202,29 @@ def save_answer(attempt_id: int):
 # --- cards on the content pages ---------------------------------------------------------------
 
 
-@bp.app_context_processor
-def _quiz_helpers():
-    def lesson_card(course: Course, lesson: Lesson):
-        return summaries.lesson_summary(session=get_session(), user_id=current_user.id, lesson=lesson, course=course)
+@panel(bp, "lesson.after")
+def lesson_card(*, user, course: Course, lesson: Lesson, **_):
+    quiz = summaries.lesson_summary(session=get_session(), user_id=user.id, lesson=lesson, course=course)
+    return "quiz/_lesson_card.html", {"quiz": quiz, "course": course, "lesson": lesson}
 
-    def exam_card(course: Course):
-        return summaries.exam_summary(session=get_session(), user_id=current_user.id, course=course, now=clock.now())
 
-    def course_completed_at(course_id: int):
-        if "_quiz_completed" not in g:
-            g._quiz_completed = progress.completed_courses(session=get_session(), user_id=current_user.id)
-        return g._quiz_completed.get(course_id)
+@panel(bp, "course.extra", order=10)
+def exam_card(*, user, course: Course, **_):
+    exam = summaries.exam_summary(session=get_session(), user_id=user.id, course=course, now=clock.now())
+    if not exam.enabled:
+        return None
+    return "quiz/_exam_card.html", {"exam": exam, "course": course, "done_at": _completed_at(user, course.id)}
 
-    return {"quiz_lesson_card": lesson_card, "quiz_exam_card": exam_card, "quiz_course_completed_at": course_completed_at}
+
+@panel(bp, "dashboard.course_status")
+def course_status(*, user, progress, **_):
+    return "quiz/_course_status.html", {"p": progress, "done_at": _completed_at(user, progress.course.id)}
+
+
+def _completed_at(user, course_id: int):
+    if "_quiz_completed" not in g:  # once per request, however many courses the page shows
+        g._quiz_completed = progress.completed_courses(session=get_session(), user_id=user.id)
+    return g._quiz_completed.get(course_id)
 
 
 # --- statistics for secretaries and admins -----------------------------------------------------

@@ -100,7 +100,7 @@ def test_a_running_job_shows_progress_without_javascript(app, client, db, login,
     html = client.get(f"/certificates/batch/{job_id}").get_data(as_text=True)
     assert '<meta http-equiv="refresh"' in html
     assert "已处理 <span class=\"job-progress\">1</span> / 3" in html
-    assert 'src="/static/js/certificates.js"' in html
+    assert 'src="/certificates/static/js/certificates.js"' in html
 
 
 def _token(client):

@@ -68,6 +68,10 @@ def test_pages_answer_a_chinese_503_page_while_the_database_is_down(app, client,
         assert "服务暂时不可用" in page and "服务器出错了" not in page
         # The page's stylesheet does not need the database.
         assert client.get("/static/css/site.css").status_code == 200
+        # Nor do the slices' own scripts and styles (lms/<slice>/static).
+        for url in ("/hours/static/js/tracker.js", "/quiz/static/js/exam.js",
+                    "/certificates/static/css/certificates.css", "/certificates/static/cert/emblem.svg"):
+            assert client.get(url).status_code == 200, url
     finally:
         app.extensions["lms_engine"].dispose()
         app.extensions["lms_engine"] = real_engine

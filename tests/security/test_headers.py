@@ -12,7 +12,10 @@ import pytest
 
 from tests.security.checks import header_problems
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "lms" / "templates"
+LMS = Path(__file__).resolve().parents[2] / "lms"
+# The shared templates (lms/templates) and each slice's own (lms/<slice>/templates).
+TEMPLATE_DIRS = [LMS / "templates", *sorted(LMS.glob("*/templates"))]
+TEMPLATES = sorted(p for d in TEMPLATE_DIRS for p in d.rglob("*.html"))
 TAG = re.compile(r"<([a-zA-Z][\w-]*)((?:[^>{]|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})*)>", re.S)
 INLINE_HANDLER = re.compile(r"(?:^|\s)on[a-z]+\s*=", re.I)
 
@@ -44,9 +47,14 @@ def test_scanner_finds_what_it_looks_for():
     assert template_problems(good) == []
 
 
-@pytest.mark.parametrize("path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES)))
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(LMS)))
 def test_template_has_no_inline_script_handler_or_style(path):
     assert template_problems(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_scan_covers_every_template_the_app_can_render(app):
+    scanned = {str(p.relative_to(d)) for d in TEMPLATE_DIRS for p in d.rglob("*.html")}
+    assert {n for n in app.jinja_env.list_templates() if n.endswith(".html")} == scanned
 
 
 def test_headers_on_error_pages_json_and_static(client, make_user, login):
