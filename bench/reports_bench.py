@@ -86,10 +86,10 @@ def run(url: str, members: int = 100_000, *, repeat: int = 10, log=print) -> dic
     from sqlmodel import select
 
     from lms import clock, units
+    from lms.access import scope_for
     from lms.auth.models import User
     from lms.db import cli_session, engine
     from lms.orgs.models import Organization
-    from lms.orgs.services import scope_for
     from lms.reports import committee
     from lms.reports import services as reports
 

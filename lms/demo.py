@@ -82,10 +82,10 @@ def _demo_sessions(session: Session, branches: list[Organization]) -> None:
     from datetime import date, timedelta
 
     from lms import clock
+    from lms.access import scope_for
     from lms.auth.models import User
     from lms.offline.models import OfflineSession
     from lms.offline.services import SessionData, record_session
-    from lms.orgs.services import scope_for
 
     today = clock.today()
 

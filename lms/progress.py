@@ -1,5 +1,6 @@
 """Completion: which lessons and courses a member has completed. Content, quiz, hours,
-certificates (and whatever else needs to know) ask here; this module reads only models.
+certificates (and whatever else needs to know) ask here; this module reads only models
+(and lms.units), so every slice can import it and it imports no slice's services or views.
 
 - a lesson is **passed** when its quiz has been passed at least once;
 - it is **studied** when the member's credited online time for it (all years, lms.hours' ledger)
@@ -18,7 +19,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from lms import units
-from lms.content import services as content
 from lms.content.models import Course, Lesson, LessonVisit
 from lms.hours.models import LedgerEntry
 from lms.quiz.models import Attempt
@@ -178,8 +178,10 @@ class CourseProgress:
         return None
 
 
-def progress_for(*, session: Session, user_id: int, courses: list[Course]) -> list[CourseProgress]:
-    lessons = content.course_lessons(session=session, course_ids=[c.id for c in courses])
+def progress_for(*, session: Session, user_id: int, courses: list[Course],
+                 lessons: dict[int, list[Lesson]]) -> list[CourseProgress]:
+    """Each course's progress for one member; `lessons`: course id → its active lessons in order
+    (the catalogue's `content.services.course_lessons`)."""
     all_ids = [lesson.id for ls in lessons.values() for lesson in ls]
     states = lesson_states(session=session, user_id=user_id, lesson_ids=all_ids)
     return [

@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden
 
 from lms import clock
+from lms.access import Scope
 from lms.audit.models import AuditEvent
 from lms.auth.models import User
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope
 
 # Labels for the filter and the list. Slices that record new actions add their label here.
 ACTION_LABELS: dict[str, str] = {

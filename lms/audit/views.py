@@ -5,9 +5,9 @@ from datetime import date
 from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
+from lms.access import scope_for
 from lms.audit import bp, services
 from lms.db import get_session
-from lms.orgs.services import scope_for
 
 
 def _parse_date(raw: str, label: str, errors: list[str]) -> date | None:

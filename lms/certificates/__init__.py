@@ -10,6 +10,3 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     check_harfbuzz(app)
-
-
-from lms.certificates import views  # noqa: E402,F401

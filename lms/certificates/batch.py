@@ -17,13 +17,14 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
 from lms import clock
+from lms.access import Scope
 from lms.auth.models import User
 from lms.certificates import services
 from lms.certificates.eligibility import Entitlement, entitlement_for
 from lms.certificates.models import BatchJob, Certificate
 from lms.db import cli_session
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope, get_org
+from lms.orgs.services import get_org
 
 log = logging.getLogger("lms.certificates")
 

@@ -16,12 +16,12 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
 from lms import clock, units
+from lms.access import Scope
 from lms.auth.models import User
 from lms.certificates import codes, pdf, render
 from lms.certificates.eligibility import Entitlement, entitlement_for, subject_key
 from lms.certificates.models import Certificate, SerialCounter
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope
 
 log = logging.getLogger("lms.certificates")
 

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user, login_required
 
 from lms import clock
+from lms.access import scope_for
 from lms.auth.decorators import json_login_required
 from lms.certificates import batch, bp, codes, eligibility, services
 from lms.certificates.forms import RevokeForm, VerifyForm
@@ -15,7 +16,7 @@ from lms.db import get_session
 from lms.extensions import limiter
 from lms.hooks import panel
 from lms.orgs.access import manager_scope
-from lms.orgs.services import orgs_in_scope, scope_for
+from lms.orgs.services import orgs_in_scope
 from lms.web import safe_local_path
 
 

@@ -15,7 +15,8 @@ from lms.hooks import collect_panels
 def dashboard():
     session = get_session()
     courses = services.active_courses(session=session)
-    rows = progress.progress_for(session=session, user_id=current_user.id, courses=courses)
+    lessons = services.course_lessons(session=session, course_ids=[c.id for c in courses])
+    rows = progress.progress_for(session=session, user_id=current_user.id, courses=courses, lessons=lessons)
     resume = services.last_visited(session=session, user_id=current_user.id)
     collect_panels("dashboard.summary", user=current_user)
     for p in rows:
@@ -28,7 +29,9 @@ def dashboard():
 def course(slug: str):
     session = get_session()
     course = services.get_course(session=session, slug=slug)
-    (course_progress,) = progress.progress_for(session=session, user_id=current_user.id, courses=[course])
+    lessons = services.course_lessons(session=session, course_ids=[course.id])
+    (course_progress,) = progress.progress_for(session=session, user_id=current_user.id, courses=[course],
+                                               lessons=lessons)
     intro = render_markdown(course.body_md)
     collect_panels("course.extra", user=current_user, course=course, progress=course_progress)
     return render_template("content/course.html", course=course, progress=course_progress, intro=intro)

@@ -4,5 +4,3 @@ from flask import Blueprint
 
 bp = Blueprint("hours", __name__, url_prefix="/hours", template_folder="templates",
                static_folder="static", static_url_path="/static")
-
-from lms.hours import views  # noqa: E402,F401

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlmodel import Session
 from werkzeug.exceptions import NotFound
 
+from lms.access import Scope
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.hours import selfreports
 from lms.hours.models import SelfReport
-from lms.orgs.services import Scope
 
 MAX_BATCH = 500
 

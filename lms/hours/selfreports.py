@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
+from lms.access import Scope
 from lms.auth.models import User
 from lms.hours import services
 from lms.hours.models import SelfReport
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope
 
 MAX_MINUTES_PER_DAY = 480
 MAX_ADJUST_MINUTES = 100 * 60

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("offline", __name__, url_prefix="/sessions", template_folder="templates")
-
-from lms.offline import views  # noqa: E402,F401

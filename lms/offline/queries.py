@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden, NotFound
 
+from lms.access import Scope
 from lms.auth.models import User
 from lms.hours.models import LedgerEntry
 from lms.offline.models import OfflineAttendance, OfflineSession
 from lms.orgs import services as orgs
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope
 
 SIMILARITY = 0.6  # topics at least this alike (difflib ratio, after normalising) count as the same
 

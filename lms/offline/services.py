@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
 from lms import units
+from lms.access import Scope
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.hours import services as hours
@@ -33,7 +34,6 @@ from lms.offline.queries import (
 )
 from lms.orgs import services as orgs
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope
 
 MIN_MINUTES, MAX_MINUTES = 1, 600
 TOPIC_MAX, PLACE_MAX, REASON_MAX = 200, 200, 500

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("ops", __name__)
-
-from lms.ops import views  # noqa: E402,F401

@@ -10,8 +10,8 @@ from flask import abort
 from flask_login import current_user
 from sqlmodel import Session
 
+from lms.access import Scope, scope_for
 from lms.db import get_session
-from lms.orgs.services import Scope, scope_for
 
 
 def require_manager() -> Session:

@@ -9,7 +9,8 @@ from flask import Response, abort, current_app, make_response, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from lms.orgs import bp, import_files, import_table, importer, roster, services
+from lms.access import scope_for
+from lms.orgs import bp, import_files, import_table, importer, roster
 from lms.orgs.access import require_manager
 from lms.orgs.forms import ConfirmForm, ImportConfirmForm, ImportForm
 from lms.web import attachment
@@ -20,7 +21,7 @@ def _upload_dir() -> Path:
 
 
 def _example_branch(session) -> str:
-    scope = services.scope_for(session=session, user=current_user)
+    scope = scope_for(session=session, user=current_user)
     branches = roster.branches_in_scope(session=session, scope=scope)
     return branches[0].name if branches else "某某党支部"
 

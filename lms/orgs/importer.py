@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from lms.access import scope_for
 from lms.audit import services as audit
 from lms.auth import services as auth
 from lms.auth.models import User
@@ -26,7 +27,6 @@ from lms.orgs.member_rules import (
     name_problem,
 )
 from lms.orgs.models import Organization
-from lms.orgs.services import scope_for
 
 ROLE_BY_LABEL = {"": "member", "党员": "member", "支部书记": "secretary", "书记": "secretary"}
 # The roster's name rule (roster.name_problem), worded for a row of the file.

@@ -10,12 +10,13 @@ from __future__ import annotations
 from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden
 
+from lms.access import Scope, scope_for
 from lms.audit import services as audit
 from lms.auth import services as auth
 from lms.auth.models import ROLE_LABELS, User
 from lms.orgs.member_rules import check_member, clean_member_no, clean_phone, generate_password
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope, get_member, get_org, scope_for
+from lms.orgs.services import get_member, get_org
 
 
 class RosterError(ValueError):

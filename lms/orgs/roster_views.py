@@ -6,6 +6,7 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from lms.access import scope_for
 from lms.db import get_session
 from lms.orgs import bp, roster, services
 from lms.orgs.forms import ConfirmForm, MemberForm, MoveForm, ResetPasswordForm, choice
@@ -36,7 +37,7 @@ def _credentials(member, password: str, *, reason: str):
 @login_required
 def member_new(org_id: int):
     session = get_session()
-    scope = services.scope_for(session=session, user=current_user)
+    scope = scope_for(session=session, user=current_user)
     if not scope.is_manager:
         abort(403)
     org = services.get_org(session=session, scope=scope, org_id=org_id)  # 404 outside scope

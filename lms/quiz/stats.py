@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from lms import question_types
+from lms.access import Scope
 from lms.auth.models import User
 from lms.content.models import Course, Lesson, Question
-from lms.orgs.services import Scope
 from lms.quiz.models import Attempt, AttemptQuestion
 
 

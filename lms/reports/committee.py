@@ -18,11 +18,11 @@ from sqlmodel import Session
 from werkzeug.exceptions import Forbidden
 
 from lms import units
+from lms.access import Scope
 from lms.auth.models import User
 from lms.hours.models import LedgerEntry
 from lms.orgs import services as orgs
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope
 from lms.reports.services import BIN_HOURS, MemberRow
 
 # ---------------------------------------------------------------- committee roll-up

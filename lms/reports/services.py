@@ -19,12 +19,12 @@ from sqlmodel import Session, select
 from werkzeug.exceptions import Forbidden
 
 from lms import units
+from lms.access import Scope
 from lms.auth.models import User
 from lms.hours.models import LedgerEntry
 from lms.hours.sources import LEDGER_SOURCES
 from lms.orgs import services as orgs
 from lms.orgs.models import Organization
-from lms.orgs.services import Scope
 
 STATUSES = ("done", "on_track", "behind")
 STATUS_LABELS = {"done": "已达标", "on_track": "进度正常", "behind": "滞后"}

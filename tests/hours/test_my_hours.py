@@ -90,8 +90,8 @@ def test_pace():
 
 
 def test_year_totals_over_a_scope_and_year_total(tree, lesson, db, frozen):
+    from lms.access import scope_for
     from lms.auth.models import User
-    from lms.orgs.services import scope_for
 
     frozen(2025, 4, 10, 9, 0, 0)
     seed(db, tree["m1"], tree["sec1"], lesson)

@@ -38,13 +38,14 @@ def test_member_cannot_open_org_pages(client, tree, login):
 
 
 def test_scope_in_service_layer(app, tree, db):
+    from lms.access import scope_for
     from lms.orgs import services
 
     with db() as s:
-        scope = services.scope_for(session=s, user=tree["sec2"])
+        scope = scope_for(session=s, user=tree["sec2"])
         names = {u.name for u in services.members_in_scope(session=s, scope=scope)}
         assert names == {"书记乙", "党员乙"}
-        member_scope = services.scope_for(session=s, user=tree["m1"])
+        member_scope = scope_for(session=s, user=tree["m1"])
         assert [u.name for u in services.members_in_scope(session=s, scope=member_scope)] == ["党员甲"]
 
 

@@ -14,8 +14,8 @@ import pytest
 from sqlmodel import select
 
 from lms import clock
+from lms.access import scope_for
 from lms.hours import services as hours
-from lms.orgs.services import scope_for
 from lms.reports import committee
 from lms.reports import services as reports
 from tests.conftest import csrf_token

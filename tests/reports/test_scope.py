@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from lms import clock
+from lms.access import scope_for
 from lms.audit.models import AuditEvent
 from lms.hours import selfreports
 from lms.hours.models import LedgerEntry, SelfReport
 from lms.offline import services as offline_services
 from lms.offline.models import OfflineSession
-from lms.orgs.services import scope_for
 from tests.conftest import PASSWORD, csrf_token
 
 SESSION_FORM = {"type": "党课", "topic": "越权登记", "held_on": "2025-06-10", "duration_hours": "1",

@@ -149,9 +149,9 @@ def build_world(app) -> World:
             s.add(job)
             s.flush()
             w.job = job.id
+            from lms.access import scope_for
             from lms.offline.services import SessionData, record_session
             from lms.orgs.models import Organization
-            from lms.orgs.services import scope_for
 
             sec1_user = s.get(User, w.sec1)
             w.offline = record_session(
