@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from lms.charts import nice_max
 from lms.hours.sources import LEDGER_SOURCES, SOURCES
+from lms.units import number_text as _fmt
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 12, 22, 34
-
-
-def _fmt(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
-
-
-def _nice_max(value: float) -> int:
-    for step in (1, 2, 4, 5, 8, 10, 16, 20, 32, 40, 50, 100):
-        if value <= step:
-            return step
-    return int(value) + 1
 
 
 def month_chart(by_month: list[dict[str, int]], *, seconds_per_hour: int, year: int,
@@ -31,7 +21,7 @@ def month_chart(by_month: list[dict[str, int]], *, seconds_per_hour: int, year: 
     month into view."""
     hours = [{s: m.get(s, 0) / seconds_per_hour for s in SOURCES} for m in by_month]
     totals = [max(0.0, sum(h.values())) for h in hours]
-    top = _nice_max(max([*totals, target_per_month, 1.0]))
+    top = nice_max(max([*totals, target_per_month, 1.0]))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / 12
     bar_w = slot * 0.6

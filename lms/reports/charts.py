@@ -6,7 +6,8 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from lms.hours.chart import _fmt, _nice_max
+from lms.charts import nice_max
+from lms.units import number_text as _fmt
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 14, 24, 40
@@ -32,7 +33,7 @@ def _grid(out: list[str], top: float, y, label: str) -> None:
 def histogram(bins: list[int], *, bin_hours: int, required_hours: float, title: str) -> Markup:
     """Members per 学时 bin, with a vertical line at the requirement."""
     n = len(bins)
-    top = _nice_max(max([*bins, 1]))
+    top = nice_max(max([*bins, 1]))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / n
 
@@ -75,7 +76,7 @@ def progress_chart(monthly_seconds: list[int], *, members: int, seconds_per_hour
         running += monthly_seconds[m]
         cumulative.append(running / seconds_per_hour / members if members else 0.0)
     actual = cumulative[:last_month]
-    top = _nice_max(max([*actual, required_hours, 1.0]))
+    top = nice_max(max([*actual, required_hours, 1.0]))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / 12
 
