@@ -1,15 +1,35 @@
-"""Small request helpers the slices' views share: the ?year= argument, a safe local redirect
-target, and the Content-Disposition of a download."""
+"""Small request helpers the slices' views share: the gate in front of secretary and admin pages,
+the ?year= argument, a safe local redirect target, and the Content-Disposition of a download."""
 
 from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from flask import Response, request
+from flask import Response, abort, request
+from flask_login import current_user
+from sqlmodel import Session
 
 from lms import clock
+from lms.access import Scope, scope_for
+from lms.db import get_session
 
 FIRST_YEAR = 2000
+
+
+def require_manager() -> Session:
+    """The request's session, or 403 unless the user is a secretary or an admin.
+
+    What the manager then sees is still decided by the Scope's query filters (lms/access.py); this
+    only refuses members before a query runs."""
+    if not current_user.is_manager:
+        abort(403)
+    return get_session()
+
+
+def manager_scope() -> tuple[Session, Scope]:
+    """(session, scope) for a manager's page; 403 for members."""
+    session = require_manager()
+    return session, scope_for(session=session, user=current_user)
 
 
 def requested_year() -> int | None:

@@ -15,9 +15,8 @@ from lms.content.services import active_courses
 from lms.db import get_session
 from lms.extensions import limiter
 from lms.hooks import panel
-from lms.orgs.access import manager_scope
 from lms.orgs.services import orgs_in_scope
-from lms.web import safe_local_path
+from lms.web import manager_scope, safe_local_path
 
 
 def _int(value) -> int | None:

@@ -14,8 +14,7 @@ from lms.hours.chart import month_chart
 from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
 from lms.hours.templating import tracker_settings
 from lms.orgs import services as orgs
-from lms.orgs.access import manager_scope
-from lms.web import year_arg
+from lms.web import manager_scope, year_arg
 
 # ---------------------------------------------------------------- the tracker's endpoints (JSON)
 

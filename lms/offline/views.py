@@ -9,8 +9,7 @@ from lms.offline import bp, queries, services
 from lms.offline.forms import SessionForm, VoidForm
 from lms.offline.models import SESSION_TYPES
 from lms.orgs import services as orgs
-from lms.orgs.access import manager_scope
-from lms.web import requested_year
+from lms.web import manager_scope, requested_year
 
 
 def _posted_ids() -> list[int]:

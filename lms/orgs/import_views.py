@@ -11,9 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.access import scope_for
 from lms.orgs import bp, import_files, import_table, importer, roster
-from lms.orgs.access import require_manager
 from lms.orgs.forms import ConfirmForm, ImportConfirmForm, ImportForm
-from lms.web import attachment
+from lms.web import attachment, require_manager
 
 
 def _upload_dir() -> Path:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from lms.hooks import collect_panels
 from lms.orgs import bp, roster, services
-from lms.orgs.access import manager_scope
+from lms.web import manager_scope
 
 PER_PAGE = 100
 

@@ -11,9 +11,9 @@ from lms.content.models import Course, Lesson
 from lms.content.render import section_anchor
 from lms.db import get_session, writes
 from lms.hooks import panel
-from lms.orgs.access import manager_scope, require_manager
 from lms.quiz import answering, attempts, bank, bp, stats, summaries
 from lms.quiz.models import Attempt
+from lms.web import manager_scope, require_manager
 
 
 def _attempt_url(attempt: Attempt) -> str:

@@ -5,10 +5,9 @@ from flask_login import current_user, login_required
 
 from lms import clock, units
 from lms.orgs import services as orgs
-from lms.orgs.access import manager_scope
 from lms.reports import bp, charts, committee, exports, services
 from lms.reports.services import STATUS_LABELS, View
-from lms.web import attachment, year_arg
+from lms.web import attachment, manager_scope, year_arg
 
 
 def _years(selected: int) -> list[int]:
