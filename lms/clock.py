@@ -42,14 +42,6 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), zone()).astimezone(UTC)
 
 
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar year in the configured zone, as aware UTC datetimes."""
-    z = zone()
-    start = datetime(year, 1, 1, tzinfo=z).astimezone(UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=z).astimezone(UTC)
-    return start, end
-
-
 def freeze(at: datetime) -> None:
     global _frozen
     if at.tzinfo is None:

@@ -1,81 +1,261 @@
-"""Configuration: defaults → instance/config.py → LMS_* environment → the mapping given to create_app."""
+"""Configuration: defaults → instance/config.py → LMS_* environment → the mapping given to create_app.
+
+Every setting is declared once, in `Settings` below, with its type and default; the README's
+configuration table lists the same names (tests/test_config.py checks both agree). Each source is
+parsed against the declaration: `LMS_BEAT_INTERVAL_SECONDS=abc` or an `LMS_*` variable that names
+no setting stops start-up with a message naming the variable. Booleans accept 1/0, true/false,
+yes/no and on/off. `float` settings keep whole numbers as `int` (32, not 32.0), so a page that
+prints the setting shows what the operator wrote.
+
+`app.config` stays the plain Flask mapping that the code and templates read (with typed values);
+`settings()` gives the same values as a typed, frozen `Settings`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import math
 import os
 import secrets
+import types
+import typing
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-DEFAULTS: dict[str, Any] = {
-    "SECRET_KEY": None,  # generated once into instance/secret_key when not configured
-    "DATABASE_URL": None,  # default: sqlite:///<instance>/lms.db
-    "REDIS_URL": None,  # rate-limiter storage; memory when unset
-    "TIMEZONE": "Asia/Shanghai",
-    "MINUTES_PER_CREDIT_HOUR": 60,
-    "ANNUAL_REQUIRED_HOURS": 32,
-    # Study tracker (lms/hours): the beat interval, idle pause and the 防挂机 presence check.
-    "BEAT_INTERVAL_SECONDS": 30,
-    "IDLE_TIMEOUT_SECONDS": 300,
-    "PRESENCE_CHECK_MIN_SECONDS": 900,
-    "PRESENCE_CHECK_MAX_SECONDS": 1500,
-    "PRESENCE_CHECK_TIMEOUT_SECONDS": 60,
-    "CONTENT_DIR": None,  # default: <project>/content
-    "SECURE_COOKIES": False,
-    "PROXY_COUNT": 0,  # reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted
-    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 5 minutes",
-    "LOGIN_LIMIT_PER_IP": "30 per 5 minutes",
-    "RATELIMIT_ENABLED": True,
-    "BASE_URL": "http://127.0.0.1:5000",
-    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,  # bytes per request (roster imports ≤ 2 MB); nginx: client_max_body_size
-    "SITE_NAME": "党员在线学习平台",
-    "TESTING": False,
-}
+from flask import current_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "LMS_"
+
+# LMS_* variables that belong to the test suite, CI and the benchmarks, not to the app.
+NOT_SETTINGS_PREFIXES = ("LMS_TEST_", "LMS_CI_", "LMS_BENCH_")
+NOT_SETTINGS = frozenset({"LMS_REQUIRE_E2E"})
 
 
-def _coerce(value: str, like: Any) -> Any:
-    if isinstance(like, bool):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(like, int):
-        return int(value)
-    if isinstance(like, float):
-        return float(value)
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the variable and what it should be."""
+
+
+def _setting(
+    default: Any, *, lo: float | None = None, hi: float | None = None, check=None, expected: str = ""
+) -> Any:
+    """A declared setting: its default, bounds for numbers, or a check with what it expects."""
+    return field(default=default, metadata={"lo": lo, "hi": hi, "check": check, "expected": expected})
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, with its type and default. The key (and `LMS_<KEY>` variable) is the upper-cased name."""
+
+    # None means "computed at start-up": see load_config.
+    secret_key: str | None = _setting(None)  # generated once into <instance>/secret_key
+    database_url: str | None = _setting(None)  # sqlite:///<instance>/lms.db
+    instance_path: str | None = _setting(None)  # <project>/instance (read by create_app before the rest)
+    content_dir: str | None = _setting(None)  # <project>/content
+    redis_url: str | None = _setting(None)  # rate-limiter storage; memory when unset
+    timezone: str = _setting("Asia/Shanghai", check=_is_zone, expected="时区名称（如 Asia/Shanghai）")
+    site_name: str = _setting("党员在线学习平台")
+    base_url: str = _setting("http://127.0.0.1:5000")
+    # 学时 units (lms/units.py reads them).
+    minutes_per_credit_hour: float = _setting(60, lo=1)
+    annual_required_hours: float = _setting(32, lo=1)
+    # Study tracker (lms/hours): the beat interval, idle pause and the 防挂机 presence check.
+    beat_interval_seconds: int = _setting(30, lo=1, hi=3600)  # a credited span must fit one day boundary
+    idle_timeout_seconds: int = _setting(300, lo=1)
+    presence_check_min_seconds: int = _setting(900, lo=1)
+    presence_check_max_seconds: int = _setting(1500, lo=1)
+    presence_check_timeout_seconds: int = _setting(60, lo=1)
+    # HTTP and security.
+    secure_cookies: bool = _setting(False)
+    proxy_count: int = _setting(0, lo=0)  # reverse proxies in front (nginx: 1) whose X-Forwarded-* are trusted
+    max_content_length: int = _setting(5 * 1024 * 1024, lo=1)  # bytes per request; nginx: client_max_body_size
+    ratelimit_enabled: bool = _setting(True)
+    login_limit_per_account: str = _setting("5 per 5 minutes")
+    login_limit_per_ip: str = _setting("30 per 5 minutes")
+    # Certificates.
+    cert_verify_limit: str = _setting("30 per minute")  # the public verification page, per IP
+    cert_font_dir: str | None = _setting(None)  # <instance>/fonts
+    cert_render_processes: int = _setting(0, lo=0)  # 0: as many as CPUs, at most 4; 1: in-process only
+    cert_parallel_min_pages: int = _setting(24, lo=0)  # fewer pages render in-process
+    cert_batch_inline: bool = _setting(False)  # run batch jobs in the request (no background thread)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """The declared settings out of a Flask config, each checked against its type."""
+        return cls(**{f.name: _parse(f, config.get(f.name.upper()), f.name.upper()) for f in _FIELDS})
+
+
+_FIELDS = dataclasses.fields(Settings)
+_HINTS = typing.get_type_hints(Settings)
+KEYS: tuple[str, ...] = tuple(f.name.upper() for f in _FIELDS)
+DEFAULTS: dict[str, Any] = {f.name.upper(): f.default for f in _FIELDS}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _kind(f: dataclasses.Field) -> tuple[type, bool]:
+    """(the base type, whether None is allowed)."""
+    hint = _HINTS[f.name]
+    if isinstance(hint, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return args[0], True
+    return hint, False
+
+
+_EXPECTED = {
+    bool: "布尔值（bool：1/0、true/false、yes/no、on/off）",
+    int: "整数（int）",
+    float: "数值（float，可带小数，如 32.5）",
+    str: "字符串（str）",
+}
+
+
+def _parse(f: dataclasses.Field, raw: Any, where: str) -> Any:
+    kind, optional = _kind(f)
+
+    def bad() -> ConfigError:
+        return ConfigError(f"配置错误：{where} 的值 {raw!r} 无效，应为{f.metadata['expected'] or _EXPECTED[kind]}。")
+
+    if raw is None or (optional and isinstance(raw, str) and not raw.strip()):
+        if optional:
+            return None
+        raise bad()
+    raw_text = raw.strip() if isinstance(raw, str) and kind is not str else None
+    if kind is bool:
+        if isinstance(raw, bool):
+            value = raw
+        elif isinstance(raw, int) and raw in (0, 1):
+            value = bool(raw)
+        elif raw_text is not None and raw_text.lower() in _TRUE | _FALSE:
+            value = raw_text.lower() in _TRUE
+        else:
+            raise bad()
+    elif kind is int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            value = raw
+        elif raw_text is not None:
+            try:
+                value = int(raw_text)
+            except ValueError:
+                raise bad() from None
+        else:
+            raise bad()
+    elif kind is float:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            number = raw
+        elif raw_text is not None:
+            try:
+                number = float(raw_text)
+            except ValueError:
+                raise bad() from None
+        else:
+            raise bad()
+        if not math.isfinite(number):
+            raise bad()
+        value = int(number) if float(number).is_integer() else float(number)
+    else:
+        if not isinstance(raw, str):
+            raise bad()
+        value = raw
+    if f.metadata["check"] is not None and not f.metadata["check"](value):
+        raise bad()
+    lo, hi = f.metadata["lo"], f.metadata["hi"]
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        span = f"不小于 {lo}" if hi is None else f"在 {lo} 到 {hi} 之间"
+        raise ConfigError(f"配置错误：{where} 的值 {raw!r} 超出范围，应{span}。")
     return value
 
 
-def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    by_key = {f.name.upper(): f for f in _FIELDS}
+    values: dict[str, Any] = {}
+    unknown: list[str] = []
+    for var, raw in sorted(environ.items()):
+        if not var.startswith(ENV_PREFIX) or var in NOT_SETTINGS or var.startswith(NOT_SETTINGS_PREFIXES):
+            continue
+        key = var[len(ENV_PREFIX):]
+        if key in by_key:
+            values[key] = _parse(by_key[key], raw, f"环境变量 {var}")
+        else:
+            close = difflib.get_close_matches(key, KEYS, n=1)
+            unknown.append(f"{var}（是否应为 {ENV_PREFIX}{close[0]}？）" if close else var)
+    if unknown:
+        raise ConfigError(
+            f"配置错误：未知的环境变量 {'、'.join(unknown)}，不是本系统的配置项（可用的配置项见 README 的“配置”一节）。"
+        )
+    return values
+
+
+def _checked(values: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Declared keys parsed against their type; other keys (Flask's, its extensions') pass through."""
+    by_key = {f.name.upper(): f for f in _FIELDS}
+    return {
+        k: _parse(by_key[k], v, f"{source} 中的 {k}") if k in by_key else v
+        for k, v in values.items()
+    }
+
+
+def load_config(
+    instance_path: Path,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     cfg: dict[str, Any] = dict(DEFAULTS)
     instance_file = instance_path / "config.py"
     if instance_file.exists():
         ns: dict[str, Any] = {}
         exec(compile(instance_file.read_text(encoding="utf-8"), str(instance_file), "exec"), ns)
-        cfg.update({k: v for k, v in ns.items() if k.isupper()})
-    for key, value in os.environ.items():
-        if key.startswith("LMS_") and key not in {"LMS_TEST_DATABASE_URL"}:
-            name = key[4:]
-            cfg[name] = _coerce(value, DEFAULTS.get(name, ""))
+        cfg.update(_checked({k: v for k, v in ns.items() if k.isupper()}, str(instance_file)))
+    cfg.update(_from_environment(os.environ if environ is None else environ))
     if overrides:
-        cfg.update(overrides)
+        cfg.update(_checked(overrides, "create_app 的配置"))
 
-    if not cfg.get("DATABASE_URL"):
+    if not cfg["INSTANCE_PATH"]:
+        cfg["INSTANCE_PATH"] = str(instance_path)
+    if not cfg["DATABASE_URL"]:
         cfg["DATABASE_URL"] = f"sqlite:///{instance_path / 'lms.db'}"
-    if not cfg.get("CONTENT_DIR"):
+    if not cfg["CONTENT_DIR"]:
         cfg["CONTENT_DIR"] = str(PROJECT_ROOT / "content")
-    if not cfg.get("SECRET_KEY"):
+    if not cfg["CERT_FONT_DIR"]:
+        cfg["CERT_FONT_DIR"] = str(instance_path / "fonts")
+    if not cfg["SECRET_KEY"]:
         cfg["SECRET_KEY"] = _instance_secret(instance_path)
 
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
-    cfg["SESSION_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
+    cfg["SESSION_COOKIE_SECURE"] = cfg["SECURE_COOKIES"]
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True
     cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
-    cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
-    cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SECURE_COOKIES"]
+    cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
     return cfg
+
+
+def settings(app=None) -> Settings:
+    """The app's settings, typed. Built from `app.config` (so a test that changes app.config is seen),
+    and kept until one of the declared values changes."""
+    if app is None:
+        app = current_app
+    values = tuple(app.config.get(k) for k in KEYS)
+    cached = app.extensions.get("lms_settings")
+    if cached is None or cached[0] != values:
+        cached = (values, Settings.from_config(app.config))
+        app.extensions["lms_settings"] = cached
+    return cached[1]
 
 
 def _instance_secret(instance_path: Path) -> str:

@@ -48,10 +48,6 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def utc_column(**kw) -> sa.Column:
-    return sa.Column(UTCDateTime(), **kw)
-
-
 def create_db_engine(url: str, **kw) -> Engine:
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)

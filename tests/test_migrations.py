@@ -36,7 +36,7 @@ def test_constraint_names_follow_convention(database_url):
 
 def test_sqlite_pragmas(app):
     if not app.config["DATABASE_URL"].startswith("sqlite"):
-        return
+        pytest.skip("SQLite pragmas; PostgreSQL has none")
     from lms.db import engine
 
     with app.app_context(), engine().connect() as conn:
@@ -126,3 +126,73 @@ def test_0007_carries_open_study_sessions_over_and_back(empty_database_url):
                             .order_by(old.c.user_id)).all()
     engine.dispose()
     assert [tuple(r) for r in back] == [(user_ids[0], anchor, issued), (user_ids[1], anchor, None)]
+
+
+def test_0008_links_the_ledger_to_offline_sessions_and_back(empty_database_url, caplog):
+    """Rows that point at a session keep their link; an id whose session is gone becomes NULL
+    (the row and its seconds stay); afterwards the database refuses an id with no session."""
+    from datetime import date
+
+    from alembic import command
+    from sqlmodel import Session
+
+    from lms.auth.models import User
+    from lms.hours.models import LedgerEntry
+    from lms.offline.models import OfflineSession
+    from lms.orgs.models import Organization
+    from tests.conftest import alembic_config
+
+    cfg = alembic_config(empty_database_url)
+    command.upgrade(cfg, "0007")
+    engine = create_db_engine(empty_database_url)  # SQLite: foreign_keys=ON, as the app runs
+    day = date(2026, 3, 5)
+    with Session(engine) as s:
+        org = Organization(name="机关第一党支部", kind="党支部", path="/")
+        s.add(org)
+        s.flush()
+        user = User(name="张三", member_no="D1", password_hash="x", org_id=org.id)
+        s.add(user)
+        s.flush()
+        held = OfflineSession(org_id=org.id, type="党课", topic="学习党章", held_on=day,
+                              duration_seconds=5400, recorded_by_id=user.id)
+        s.add(held)
+        s.flush()
+        entry = {"user_id": user.id, "seconds": 5400, "local_date": day, "year": 2026, "recorded_by_id": user.id}
+        rows = [LedgerEntry(source="offline", offline_session_id=held.id, **entry),
+                LedgerEntry(source="offline", offline_session_id=held.id + 1000, **entry),  # its session is gone
+                LedgerEntry(source="adjustment", **entry)]
+        s.add_all(rows)
+        s.commit()
+        ids = [r.id for r in rows]
+        held_id, user_id = held.id, user.id
+
+    def ledger() -> list[tuple]:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(
+                "SELECT id, source, seconds, offline_session_id FROM ledger_entry ORDER BY id"))]
+
+    def insert_dangling(conn) -> None:
+        conn.execute(sa.text(
+            "INSERT INTO ledger_entry (user_id, source, seconds, local_date, year, offline_session_id, note,"
+            " created_at, updated_at) VALUES (:u, 'offline', 60, :d, 2026, :s, '', :t, :t)"),
+            {"u": user_id, "d": day, "s": held_id + 2000, "t": datetime(2026, 3, 5, tzinfo=UTC)})
+
+    with caplog.at_level("WARNING", logger="alembic.runtime.migration"):
+        command.upgrade(cfg, "0008")
+    assert f"{ids[1]}→{held_id + 1000}" in caplog.text  # the operator learns which row lost its link
+    after = [(ids[0], "offline", 5400, held_id), (ids[1], "offline", 5400, None), (ids[2], "adjustment", 5400, None)]
+    assert ledger() == after
+    fks = {fk["name"]: fk for fk in sa.inspect(engine).get_foreign_keys("ledger_entry")}
+    fk = fks["fk_ledger_entry_offline_session_id_offline_session"]
+    assert fk["referred_table"] == "offline_session" and fk["constrained_columns"] == ["offline_session_id"]
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        insert_dangling(conn)
+    engine.dispose()
+
+    command.downgrade(cfg, "0007")
+    assert ledger() == after
+    assert "fk_ledger_entry_offline_session_id_offline_session" not in {
+        fk["name"] for fk in sa.inspect(engine).get_foreign_keys("ledger_entry")}
+    with engine.begin() as conn:
+        insert_dangling(conn)  # no constraint any more
+    engine.dispose()

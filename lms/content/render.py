@@ -101,7 +101,3 @@ def render_markdown(source: str) -> Rendered:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return rendered
-
-
-def cache_info() -> int:
-    return len(_cache)

@@ -33,10 +33,6 @@ class SyncReport:
             )
         return "；".join(parts)
 
-    @property
-    def changed(self) -> bool:
-        return any(v for k, v in self.counts.items() if not k.endswith("unchanged"))
-
 
 def _apply(row, values: dict, digest: str, now: datetime, report: SyncReport, what: str) -> None:
     if row.content_hash == digest and row.retired_at is None:

@@ -50,7 +50,7 @@ class LedgerEntry(SQLModel, table=True):
     year: int  # local_date.year, stored for indexed year sums
     lesson_id: int | None = Field(default=None, foreign_key="lesson.id")
     course_id: int | None = Field(default=None, foreign_key="course.id")
-    offline_session_id: int | None = Field(default=None, index=True)  # 集中学习 record (another slice)
+    offline_session_id: int | None = Field(default=None, foreign_key="offline_session.id", index=True)  # lms/offline
     self_report_id: int | None = Field(default=None, foreign_key="self_report.id", index=True)
     recorded_by_id: int | None = Field(default=None, foreign_key="user.id")
     note: str = Field(default="", max_length=500)  # topic, reason of an 调整

@@ -87,16 +87,6 @@ def review_queue(*, session: Session, scope: Scope, status: str = "pending", lim
     return [ReviewRow(r, u, o) for r, u, o in rows]
 
 
-def pending_count(*, session: Session, scope: Scope) -> int:
-    if not scope.is_manager:
-        return 0
-    return session.exec(
-        select(sa.func.count(SelfReport.id))
-        .join(User, User.id == SelfReport.user_id)
-        .where(_reviewable(scope), SelfReport.status == "pending")
-    ).one()
-
-
 def get_for_review(*, session: Session, scope: Scope, report_id: int) -> SelfReport:
     if not scope.is_manager:
         raise NotFound()

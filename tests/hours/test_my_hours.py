@@ -9,19 +9,24 @@ import sqlalchemy as sa
 
 from lms import clock, progress
 from lms.hours import services
+from lms.offline.models import OfflineSession
 from lms.units import pace_for
 
 
 def seed(db, user, recorder, lesson):
     """A member's 2024 and 2025: online, 集中学习, 个人自学申报 and an 调整."""
     with db() as s:
+        held = OfflineSession(org_id=user.org_id, type="主题党日", topic="主题党日", held_on=date(2025, 3, 2),
+                              duration_seconds=4 * 3600, recorded_by_id=recorder.id)
+        s.add(held)
+        s.flush()
         services.upsert_online(session=s, user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id,
                                local_date=date(2025, 1, 15), seconds=1800, at=clock.now())
         services.upsert_online(session=s, user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id,
                                local_date=date(2025, 1, 15), seconds=600, at=clock.now())
         services.add_entry(session=s, user_id=user.id, source="offline", seconds=4 * 3600,
                            local_date=date(2025, 3, 2), recorded_by_id=recorder.id, reason="主题党日",
-                           offline_session_id=7)
+                           offline_session_id=held.id)
         services.add_entry(session=s, user_id=user.id, source="self_report", seconds=5400,
                            local_date=date(2025, 2, 20), recorded_by_id=recorder.id, reason="读原著")
         services.add_entry(session=s, user_id=user.id, source="adjustment", seconds=-600,

@@ -1,0 +1,145 @@
+"""The online crediting rules in plain Python: the reference that the beat's one SQL statement
+(`_BEAT_SQL` in lms/hours/tracker.py) is checked against, beat by beat, on random sequences
+(tests/hours/test_crediting_model.py). Nothing calls this at run time; change a rule here and in
+the SQL together.
+
+One member studies one lesson; instants are aware datetimes, measured in whole milliseconds.
+
+- **start** (opening the lesson page) issues a new token and anchors the session at that moment;
+  the lesson's credit for the current local year is what the ledger already holds. A pending
+  presence check and the time studied since the last one carry over.
+- **beat**: the span since the anchor counts when it is at least 1 s and at most 2 × interval,
+  in whole seconds (the anchor moves by those seconds, so the fraction counts with the next
+  beat). Less than 1 s changes nothing; more than 2 × interval starts a new segment (the anchor
+  moves to now, nothing counts). A beat more than `check_timeout` after a presence check was
+  issued counts nothing and leaves the anchor.
+- The counted span is split at the local midnight before the beat: the part before it belongs to
+  yesterday, rounded up to whole seconds. Each part is credited up to the lesson's cap for its
+  year (a later year starts again from zero, an earlier one than the session's takes nothing).
+  When the cap cut the span short, the anchor moves to now.
+- After `check_after` seconds of credited study a presence check is issued (at the beat that
+  reaches it). **answer** clears it; an answer after the check went overdue resumes from now.
+- A beat with an older token (another tab, superseded) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+MIN_GAP_MS = 1000
+
+
+def _ms(at: datetime) -> int:
+    return int(round(at.timestamp() * 1000))
+
+
+@dataclass(frozen=True)
+class Rules:
+    interval: int = 30  # BEAT_INTERVAL_SECONDS
+    check_timeout: int = 60  # PRESENCE_CHECK_TIMEOUT_SECONDS
+    check_after: int = 900  # credited seconds before a presence check (the app draws it from MIN..MAX)
+    cap: int = 1800  # the lesson's 学时 in seconds: the most it earns in one year
+    zone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # studying | new_segment | capped | check_due | paused_presence | superseded
+    credited: int = 0
+    lesson_seconds: int = 0
+
+
+@dataclass
+class Study:
+    """One member on one lesson. `days` is the ledger's online seconds per local date."""
+
+    rules: Rules
+    days: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    token: int = 0  # the current token's number; 0 = no session yet
+    anchor: int = 0
+    credit_year: int = 0
+    year_credited: int = 0
+    since_check: int = 0
+    next_check: int = 0
+    issued: int | None = None
+
+    def __post_init__(self) -> None:
+        self.days = defaultdict(int, self.days)
+
+    def _local(self, at: datetime) -> date:
+        return at.astimezone(ZoneInfo(self.rules.zone)).date()
+
+    def _lesson_seconds(self, at: datetime) -> int:
+        return self.year_credited if self._local(at).year == self.credit_year else 0
+
+    def _state(self, at: datetime, new_segment: bool = False) -> str:
+        if self.issued is not None:
+            return "check_due"
+        if self._lesson_seconds(at) >= self.rules.cap:
+            return "capped"
+        return "new_segment" if new_segment else "studying"
+
+    def start(self, at: datetime) -> int:
+        """Open the lesson: returns the new token's number."""
+        if not self.token:
+            self.since_check, self.next_check, self.issued = 0, self.rules.check_after, None
+        year = self._local(at).year
+        self.token += 1
+        self.anchor = _ms(at)
+        self.credit_year = year
+        self.year_credited = sum(s for d, s in self.days.items() if d.year == year)
+        return self.token
+
+    def beat(self, at: datetime, token: int | None = None) -> Outcome:
+        if not self.token or (token is not None and token != self.token):
+            return Outcome("superseded")
+        now, timeout = _ms(at), self.rules.check_timeout * 1000
+        gap = now - self.anchor
+        overdue = self.issued is not None and now - self.issued > timeout
+        credited = 0
+        if overdue or gap < MIN_GAP_MS:
+            pass  # the anchor stays
+        elif gap > 2 * self.rules.interval * 1000:
+            self.anchor = now  # a new segment
+        else:
+            whole = gap // 1000
+            today = self._local(at)
+            midnight = _ms(datetime.combine(today, datetime.min.time(), ZoneInfo(self.rules.zone)))
+            before = min(whole, -(-max(midnight - self.anchor, 0) // 1000))
+            for day, part in ((today - timedelta(days=1), before), (today, whole - before)):
+                taken = self._credit(day, part)
+                if taken:
+                    self.days[day] += taken
+                credited += taken
+            self.anchor = self.anchor + whole * 1000 if credited == whole else now
+        self.since_check += credited
+        if self.issued is None and self.since_check >= self.next_check:
+            self.issued = now
+        lesson_seconds = self._lesson_seconds(at)
+        if self.issued is not None and now - self.issued > timeout:
+            return Outcome("paused_presence", 0, lesson_seconds)
+        return Outcome(self._state(at, new_segment=gap > 2 * self.rules.interval * 1000), credited, lesson_seconds)
+
+    def _credit(self, day: date, seconds: int) -> int:
+        """Up to `seconds` for `day`, within the lesson's cap for its year."""
+        if seconds <= 0 or day.year < self.credit_year:
+            return 0
+        if day.year > self.credit_year:
+            self.credit_year, self.year_credited = day.year, 0
+        taken = min(seconds, max(self.rules.cap - self.year_credited, 0))
+        self.year_credited += taken
+        return taken
+
+    def answer(self, at: datetime, token: int | None = None) -> Outcome:
+        """The member clicked the presence check."""
+        if not self.token or (token is not None and token != self.token):
+            return Outcome("superseded")
+        now = _ms(at)
+        if self.issued is not None:
+            if now - self.issued > self.rules.check_timeout * 1000:
+                self.anchor = now
+            self.since_check, self.next_check, self.issued = 0, self.rules.check_after, None
+        return Outcome(self._state(at), 0, self._lesson_seconds(at))
