@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from lms import clock
+from lms import clock, units
 from lms.hours import services
 from lms.hours.crediting_model import Rules, Study
 from lms.hours.models import LedgerEntry, StudySession
@@ -71,7 +71,7 @@ def test_the_beat_credits_what_the_rules_say(case, app, db, member, open_lesson,
     clock.freeze(start)
     model = Study(Rules(interval=app.config["BEAT_INTERVAL_SECONDS"],
                         check_timeout=app.config["PRESENCE_CHECK_TIMEOUT_SECONDS"],
-                        check_after=CHECK_AFTER, cap=services.lesson_cap_seconds(lesson.hours),
+                        check_after=CHECK_AFTER, cap=units.lesson_cap_seconds(lesson.hours),
                         zone=app.config["TIMEZONE"]))
     if case["seeded"]:
         day = clock.today()
