@@ -1,5 +1,5 @@
 """The online crediting rules in plain Python: the reference that the beat's one SQL statement
-(`_BEAT_SQL` in lms/hours/tracker.py) is checked against, beat by beat, on random sequences
+(`_BEAT_SQL` in lms/hours/beat_sql.py) is checked against, beat by beat, on random sequences
 (tests/hours/test_crediting_model.py). Nothing calls this at run time; change a rule here and in
 the SQL together.
 

@@ -38,12 +38,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from lms import clock, units
-from lms.auth.claims import account_holds_sql
 from lms.content.models import Lesson
 from lms.hours import services
+from lms.hours.beat_sql import beat_statement
 from lms.hours.models import StudySession
-
-MIN_BEAT_GAP_MS = 1000  # closer beats change nothing (their time counts with the next one)
 
 
 @dataclass(frozen=True)
@@ -148,98 +146,6 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, at: datetim
 
 
 # ---------------------------------------------------------------- beat
-#
-# The beat is this one statement. The row-valued SET takes its values from a correlated subquery
-# over the row being updated; each nested SELECT adds the quantities the next one needs, so every
-# rule is written once. Both SQLite (≥ 3.35, for RETURNING) and PostgreSQL run it as is, except
-# that SQLite spells LEAST/GREATEST as two-argument min/max. Because the subquery reads the row
-# being updated, PostgreSQL evaluates it against the row version it updates (after waiting for a
-# concurrent beat's lock), and SQLite runs one writer at a time: no beat credits seconds another
-# beat already credited.
-#
-# Parameters: user, version (the login's session version), token, now (ms), timeout (ms: how
-# long a presence check may go unanswered), max_gap (ms: 2 × interval), day_start (ms: the local
-# midnight that began today), year and prev_year (the local years of today and of the day before).
-
-_BEAT_SQL = """
-UPDATE study_session
-SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms,
-     last_gap_ms, credit_prev_day, credit_today) = (
-  SELECT
-    CASE WHEN step = 0 THEN anchor
-         WHEN step = 2 AND take_prev + take_today = whole THEN anchor + whole * 1000
-         ELSE :now END,
-    CASE WHEN today_part > 0 AND :year > year1 THEN :year ELSE year1 END,
-    CASE WHEN today_part > 0 AND :year > year1 THEN take_today ELSE credited1 + take_today END,
-    since + take_prev + take_today,
-    CASE WHEN issued IS NULL AND since + take_prev + take_today >= next_check THEN :now ELSE issued END,
-    gap, take_prev, take_today
-  FROM (
-    SELECT s5.*, {least}(today_part, CASE WHEN :year > year1 THEN cap
-                                          WHEN :year = year1 THEN {greatest}(cap - credited1, 0)
-                                          ELSE 0 END) AS take_today
-    FROM (
-      SELECT s4.*,
-             CASE WHEN prev_part > 0 AND :prev_year > year0 THEN :prev_year ELSE year0 END AS year1,
-             CASE WHEN prev_part > 0 AND :prev_year > year0 THEN take_prev
-                  ELSE credited0 + take_prev END AS credited1
-      FROM (
-        SELECT s3.*, whole - prev_part AS today_part,
-               {least}(prev_part, CASE WHEN :prev_year > year0 THEN cap
-                                       WHEN :prev_year = year0 THEN {greatest}(cap - credited0, 0)
-                                       ELSE 0 END) AS take_prev
-        FROM (
-          SELECT s2.*, {least}(whole, ({greatest}(:day_start - anchor, 0) + 999) / 1000) AS prev_part
-          FROM (
-            SELECT s1.*, CASE WHEN step = 2 THEN gap / 1000 ELSE 0 END AS whole
-            FROM (
-              SELECT s0.*, CASE WHEN issued IS NOT NULL AND :now - issued > :timeout THEN 0
-                                WHEN gap < {min_gap} THEN 0
-                                WHEN gap > :max_gap THEN 1
-                                ELSE 2 END AS step
-              FROM (
-                SELECT study_session.anchor_ms AS anchor, study_session.check_issued_ms AS issued,
-                       study_session.cap_seconds AS cap, study_session.credit_year AS year0,
-                       study_session.year_credited AS credited0,
-                       study_session.since_check_seconds AS since,
-                       study_session.next_check_seconds AS next_check,
-                       :now - study_session.anchor_ms AS gap
-              ) AS s0
-            ) AS s1
-          ) AS s2
-        ) AS s3
-      ) AS s4
-    ) AS s5
-  ) AS s6
-)
-WHERE study_session.user_id = :user AND study_session.token = :token AND {account_holds}
-RETURNING lesson_id, course_id, cap_seconds, credit_year, year_credited, check_issued_ms,
-          last_gap_ms, credit_prev_day, credit_today
-"""
-# In the subquery: gap = ms since the anchor; step = 0 when the anchor stays (a presence check
-# is overdue, or the beat came too soon: its time counts with the next one), 1 for a new segment
-# after a long gap (nothing credited), 2 when the span counts; whole = its whole seconds (the
-# fraction carries over, as the anchor moves by whole seconds); prev_part / today_part = the span
-# split at today's local midnight; take_* = what each part may credit: a later year than the
-# row's credit year starts from zero, an earlier one takes nothing, and the lesson's 学时 caps the
-# year; when the cap cut the span short (or a new segment began) the anchor moves to now.
-
-_BEAT: dict[str, sa.TextClause] = {}
-
-
-def _beat_statement(dialect: str) -> sa.TextClause:
-    stmt = _BEAT.get(dialect)
-    if stmt is None:
-        sqlite_words = dialect == "sqlite"
-        stmt = sa.text(_BEAT_SQL.format(
-            least="min" if sqlite_words else "LEAST",
-            greatest="max" if sqlite_words else "GREATEST",
-            min_gap=MIN_BEAT_GAP_MS,
-            account_holds=account_holds_sql(user_param="user", version_param="version"),
-        ))
-        _BEAT[dialect] = stmt
-    return stmt
-
 
 def credit_beat(*, session: Session, user_id: int, session_version: int, token: str | None, at: datetime,
                 settings: TrackerSettings) -> BeatResult | None:
@@ -247,7 +153,7 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
     the login no longer holds (the caller tells the two apart, off the hot path)."""
     today = clock.local_date(at)
     now = epoch_ms(at)
-    row = session.execute(_beat_statement(session.get_bind().dialect.name), {
+    row = session.execute(beat_statement(session.get_bind().dialect.name), {
         "user": user_id,
         "version": session_version,
         "token": token or "",
