@@ -161,17 +161,17 @@ def test_unknown_hooks_are_refused(app):
 
 
 def test_no_page_includes_another_slices_partial(app):
-    """Panels cross slices through hooks only: a template includes or imports only its own
-    slice's files and the shared ones (base.html, _form.html, errors/)."""
+    """Panels cross slices through hooks only: a template extends, includes or imports only its own
+    slice's files and the shared ones (base.html, _manage.html, _form.html)."""
     import re
     from pathlib import Path
 
     root = Path(hooks.__file__).parent
-    shared = {"base.html", "_form.html"}
+    shared = {"base.html", "_manage.html", "_form.html"}
     problems = []
     for path in root.glob("*/templates/*/**/*.html"):
         slice_name = path.relative_to(root).parts[0]
-        for name in re.findall(r'{%-?\s*(?:include|import|from)\s+"([^"]+)"', path.read_text(encoding="utf-8")):
+        for name in re.findall(r'{%-?\s*(?:extends|include|import|from)\s+"([^"]+)"', path.read_text(encoding="utf-8")):
             if name not in shared and not name.startswith(f"{slice_name}/"):
                 problems.append(f"{path.relative_to(root)} includes {name}")
     assert problems == []
