@@ -14,8 +14,10 @@ from pathlib import Path
 from lms.content.frontmatter import Collector, fm_line, headings, need_int, need_str, read_markdown
 from lms.content.parsed import CourseData, LessonData, Problem
 from lms.content.quiz_yaml import load_quiz
+from lms.content.workload import HIGH, LOW, body_characters, estimated_seconds, out_of_band, reflection_items
+from lms.units import hours_to_seconds, number_text
 
-__all__ = ["CourseData", "LessonData", "Problem", "load_tree"]
+__all__ = ["CourseData", "LessonData", "Problem", "check_tree", "load_tree"]
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -30,16 +32,22 @@ EXAM_FIELDS = (
 
 
 def load_tree(root: Path) -> tuple[list[CourseData], list[Problem]]:
+    courses, problems, _ = check_tree(root)
+    return courses, problems
+
+
+def check_tree(root: Path) -> tuple[list[CourseData], list[Problem], list[Problem]]:
+    """(courses, problems, warnings): problems stop a sync, warnings are only reported."""
     root = Path(root)
     c = Collector(root)
     courses_dir = root / "courses"
     if not courses_dir.is_dir():
         c.add(root, 1, "缺少 courses/ 目录")
-        return [], c.problems
+        return [], c.problems, c.warnings
     courses = [course for d in sorted(p for p in courses_dir.iterdir() if p.is_dir())
                if (course := _load_course_dir(c, d)) is not None]
     courses.sort(key=lambda course: (course.order, course.slug))
-    return courses, c.problems
+    return courses, c.problems, c.warnings
 
 
 def _load_course_dir(c: Collector, course_dir: Path) -> CourseData | None:
@@ -92,7 +100,22 @@ def _load_lesson_file(c: Collector, course_slug: str, path: Path, lesson_slugs: 
         c.add(path, 1, f"缺少题库文件 {quiz_path.name}")
     elif lesson is not None:
         lesson.questions = load_quiz(c, quiz_path, lesson)
+    if lesson is not None:
+        _check_workload(c, path, lesson)
     return lesson
+
+
+def _check_workload(c: Collector, path: Path, lesson: LessonData) -> None:
+    """Warn when reading, the quiz and the 思考题 take much less or more than the lesson's 学时."""
+    estimate = estimated_seconds(lesson.body_md, len(lesson.questions))
+    credited = hours_to_seconds(lesson.hours)
+    if not out_of_band(estimate, credited):
+        return
+    c.warn(path, fm_line(path, "hours"),
+           f"工作量估计约 {round(estimate / 60)} 分钟（正文 {body_characters(lesson.body_md)} 字 ÷ 400 字/分钟"
+           f" + {len(lesson.questions)} 道题 × 40 秒 + {reflection_items(lesson.body_md)} 道思考题 × 5 分钟），"
+           f"不在本课 {number_text(lesson.hours)} 学时的 {LOW}–{HIGH} 倍"
+           f"（{round(LOW * credited / 60)}–{round(HIGH * credited / 60)} 分钟）之内：请充实内容或调整学时")
 
 
 def _load_course(c: Collector, course_dir: Path) -> CourseData | None:
