@@ -230,3 +230,22 @@ def test_a_new_type_needs_only_its_class_and_partial(number_type, runner, number
 def _questions(db) -> list[Question]:
     with db() as s:
         return list(s.exec(select(Question)))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["32", "32。", "32，", "32；", "32、", "32.", "32,", "32;", "32!", "32！", "32?", "32　", "３２。　", " 32 . ", "32……"],
+)
+def test_blank_ignores_trailing_punctuation(typed):
+    blank = question_types.get("blank")
+    assert blank.is_correct(["32"], [typed])
+
+
+@pytest.mark.parametrize(("key", "typed", "right"), [
+    (["特长突出型"], "特长突出型。", True),
+    (["特长突出型"], "特长。突出型", False),  # only trailing punctuation is dropped
+    (["32"], "3.2", False),
+    (["32"], "。32", False),
+])
+def test_blank_punctuation_inside_still_counts(key, typed, right):
+    assert question_types.get("blank").is_correct(key, [typed]) is right
