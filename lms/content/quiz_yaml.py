@@ -21,7 +21,9 @@ QID_RE = re.compile(r"^[a-z0-9_-]{1,50}$")
 MIN_QUESTIONS = 5  # fewer is an error
 TARGET_QUESTIONS = 8  # fewer is a warning while STRICT is False, an error once it is True
 # Whether the issue-12 rules that the content in the repository did not yet meet when they were
-# added ("文中" in a stem, at least 8 questions) are errors (True) or warnings (False).
+# added (a 解析 naming an option letter or position, "文中" in a stem, at least 8 questions) are
+# errors (True) or warnings (False). The tests sync the real content/, so this turns True in the
+# same commit that brings the revised content.
 STRICT = False
 
 
@@ -84,7 +86,7 @@ def _load_question(c: Collector, path: Path, line: int, item: object, section_ti
     if not isinstance(explanation, str) or not explanation.strip():
         report("缺少解析（explanation）")
     elif (why := explanation_problem(explanation)) is not None:
-        report(why)
+        (report if STRICT else lambda message: c.warn(path, line, message))(why)
     if isinstance(stem, str) and (why := stem_problem(stem)) is not None:
         (report if STRICT else lambda message: c.warn(path, line, message))(why)
     if not isinstance(section, str) or section.strip() not in section_titles:

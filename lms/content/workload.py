@@ -62,8 +62,8 @@ def estimated_seconds(body_md: str, questions: int) -> int:
 
 
 def estimated_minutes(body_md: str, questions: int) -> int:
-    """The estimate in whole minutes, rounded to the nearest minute (at least 1)."""
-    return max(1, round(estimated_seconds(body_md, questions) / 60))
+    """The estimate in whole minutes, halves rounded up (at least 1)."""
+    return max(1, int(estimated_seconds(body_md, questions) / 60 + 0.5))
 
 
 def out_of_band(estimate_seconds: int, lesson_seconds: int) -> bool:

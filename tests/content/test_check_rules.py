@@ -93,12 +93,17 @@ def test_ordinary_text_is_not_taken_for_a_letter_or_position(text):
     assert explanation_problem(text) is None
 
 
-def test_a_letter_in_an_explanation_is_an_error_at_its_line(tree_dir):  # noqa: F811
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_letter_in_an_explanation_is_reported_at_its_line(tree_dir, monkeypatch, strict):  # noqa: F811
+    """An error once STRICT is True (with the revised content); a warning before."""
+    monkeypatch.setattr(quiz_yaml, "STRICT", strict)
     quiz = tree_dir / "courses" / "test-course" / "01-first.quiz.yaml"
     quiz.write_text(QUIZ.replace("answer: [A, C]\n  section: 一、正文\n  explanation: 见正文。",
                                  "answer: [A, C]\n  section: 一、正文\n  explanation: A项和C项都对。"), encoding="utf-8")
-    problems = [str(p) for p in check_tree(tree_dir)[1]]
-    assert any(p.startswith("content/courses/test-course/01-first.quiz.yaml:8: 解析用字母指代选项") for p in problems)
+    _, problems, warnings = check_tree(tree_dir)
+    found = [str(p) for p in (problems if strict else warnings)]
+    prefix = "content/courses/test-course/01-first.quiz.yaml:8: " + ("" if strict else "提醒：")
+    assert any(p.startswith(prefix + "解析用字母指代选项") for p in found), found
 
 
 # ---------------------------------------------------------------- "文中" stems and the 8-question target
