@@ -29,5 +29,7 @@ def cn_date(value: date | datetime | None) -> str:
 FILTERS = {"hours": hours, "local_dt": local_dt, "cn_date": cn_date}
 GLOBALS = {
     "required_hours_text": units.required_hours_text,
+    "requirement_text": units.requirement_text,
+    "requirement_source_text": units.requirement_source_text,
     "minutes_per_credit_hour_text": units.minutes_per_credit_hour_text,
 }

@@ -14,3 +14,10 @@ def test_no_keshi_in_the_ui_or_the_content():
     found = [f"{p.relative_to(ROOT)}:{n}" for p in files
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "课时" in line]
     assert found == []
+
+
+def test_the_footer_states_the_32_xueshi_rule_in_the_tiaolis_words(client, make_user, login):
+    login(make_user())
+    page = client.get("/").get_data(as_text=True)
+    assert "《中国共产党党员教育管理工作条例》规定：党员每年集中学习培训时间一般不少于 32 学时" in page
+    assert "小时" not in page.split('class="site-footer"')[1]
