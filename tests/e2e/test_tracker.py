@@ -89,7 +89,7 @@ def test_study_see_time_credited_hide_page_and_crediting_stops(page, live_server
     second = page.context.new_page()
     second.goto(live_server + LESSON)
     second.locator("[data-role=status]").filter(has_text="学习中").wait_for(timeout=10_000)
-    status.filter(has_text="已暂停：在其他页面学习").wait_for(timeout=10_000)
+    status.filter(has_text="已暂停：已在其他页面学习").wait_for(timeout=10_000)
     assert page.get_by_role("button", name="在此页面继续学习").is_visible()
     shot(page, "tracker-superseded")
     page.get_by_role("button", name="在此页面继续学习").click()
