@@ -127,6 +127,11 @@ def duration_text(seconds: int | None) -> str:
     return f"{sign}{h} 小时" if h else f"{sign}{m} 分钟"
 
 
+def minutes_up_text(seconds: int | float) -> str:
+    """A wait as whole minutes, rounded up, at least one: "5 分钟" (the login lock)."""
+    return f"{max(1, -(-int(seconds) // 60))} 分钟"
+
+
 def clock_text(seconds: int | None) -> str:
     """Seconds as m:ss (or h:mm:ss), for the lesson page's running time."""
     seconds = max(0, int(seconds or 0))
