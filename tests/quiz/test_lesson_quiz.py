@@ -62,6 +62,7 @@ def test_fail_then_retake_and_pass_completes_the_lesson(client, make_user, login
     resp = submit(client, second, form_for(db, second), follow=True)
     html = resp.get_data(as_text=True)
     assert "通过！" in html and "<strong>100</strong> 分" in html
+    assert "还需在本课页面学习 30 分钟即完成本课。" in html  # the pass says what is still missing
     with db() as s:
         assert s.get(Attempt, second).number == 2
     lesson_page = client.get(LESSON_URL).get_data(as_text=True)
