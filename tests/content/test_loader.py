@@ -71,6 +71,25 @@ QUIZ = """- id: q1
   answer: A
   section: 一、正文
   explanation: 见正文。
+- id: q6
+  type: judge
+  stem: 第六道。
+  answer: false
+  section: 一、正文
+  explanation: 见正文。
+- id: q7
+  type: single
+  stem: 第七道？
+  options: [甲, 乙]
+  answer: B
+  section: 一、正文
+  explanation: 见正文。
+- id: q8
+  type: blank
+  stem: 第八道____。
+  answer: ["八"]
+  section: 要点回顾
+  explanation: 见正文。
 """
 
 
