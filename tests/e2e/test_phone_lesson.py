@@ -49,7 +49,7 @@ def test_phone_study_pass_the_quiz_see_what_is_missing_and_complete(phone, live_
     page = phone
     browser_login(page, make_user(name="手机党员"))
     page.goto(f"{live_server}/courses/{COURSE}/{LESSON}")
-    status = page.locator("[data-role=status]")
+    status = page.locator("#study-tracker [data-role=status]")
     status.filter(has_text="学习中").wait_for(timeout=10_000)
     assert "/ 0:30" in page.locator(".tracker-time").inner_text()
 

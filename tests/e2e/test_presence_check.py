@@ -24,7 +24,7 @@ def test_ignored_presence_check_pauses_crediting(page, live_server, make_user, s
     user = make_user()
     browser_login(page, user)
     page.goto(live_server + LESSON)
-    status = page.locator("[data-role=status]")
+    status = page.locator("#study-tracker [data-role=status]")
     dialog = page.get_by_role("dialog", name="您还在学习吗？")
     dialog.wait_for(timeout=20_000)
     shot(page, "presence-check")
