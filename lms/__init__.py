@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from lms import clock, db, hooks
+from lms import clock, db, hooks, units
 from lms.config import PROJECT_ROOT, load_config
 from lms.extensions import csrf, limiter, login_manager
 
@@ -104,6 +105,19 @@ def _register_error_pages(app: Flask) -> None:
 
     for code in messages:
         app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(429)
+    def _too_many(e):
+        # Says how long to wait; an anonymous visitor gets no link (every way back is the locked form).
+        from flask_login import current_user
+
+        limit = limiter.current_limit
+        wait = units.minutes_up_text(limit.reset_at - time.time()) if limit is not None else None
+        text = f"尝试次数过多，请 {wait}后再试。" if wait else messages[429][1]
+        if not current_user.is_authenticated:
+            text += "如忘记密码，请联系本支部书记重置。"
+        return render_template("errors/error.html", code=429, title=messages[429][0], text=text,
+                               no_home_link=not current_user.is_authenticated), 429
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

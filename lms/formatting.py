@@ -12,10 +12,15 @@ def hours(value: float | int | None) -> str:
     return units.number_text(value)
 
 
-def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def local_dt(value: datetime | None, fmt: str | None = None) -> str:
+    """An instant in the configured zone: "2026年12月2日 09:05" (cn_date's date, so a page shows one
+    date format), or `fmt` (strftime) when given, e.g. "%H:%M"."""
     if value is None:
         return ""
-    return value.astimezone(clock.zone()).strftime(fmt)
+    local = value.astimezone(clock.zone())
+    if fmt is not None:
+        return local.strftime(fmt)
+    return f"{cn_date(local)} {local:%H:%M}"
 
 
 def cn_date(value: date | datetime | None) -> str:
@@ -29,5 +34,7 @@ def cn_date(value: date | datetime | None) -> str:
 FILTERS = {"hours": hours, "local_dt": local_dt, "cn_date": cn_date}
 GLOBALS = {
     "required_hours_text": units.required_hours_text,
+    "requirement_text": units.requirement_text,
+    "requirement_source_text": units.requirement_source_text,
     "minutes_per_credit_hour_text": units.minutes_per_credit_hour_text,
 }

@@ -90,6 +90,24 @@ def required_hours_text() -> str:
     return number_text(required_hours())
 
 
+RULE_SOURCE = "《中国共产党党员教育管理工作条例》"
+RULE_HOURS = 32  # the 条例's figure: 党员每年集中学习培训时间一般不少于32学时
+
+
+def requirement_text() -> str:
+    """The annual requirement as a sentence, in the 条例's words when it is the 条例's figure."""
+    if required_hours() == RULE_HOURS:
+        return f"党员每年集中学习培训时间一般不少于 {required_hours_text()} 学时"
+    return f"本单位要求党员每年学习培训时间不少于 {required_hours_text()} 学时"
+
+
+def requirement_source_text() -> str:
+    """requirement_text() with where the rule comes from (for the places that explain it)."""
+    if required_hours() == RULE_HOURS:
+        return f"{RULE_SOURCE}规定：{requirement_text()}"
+    return requirement_text()
+
+
 def minutes_per_credit_hour_text() -> str:
     return number_text(_setting("MINUTES_PER_CREDIT_HOUR", DEFAULT_MINUTES_PER_CREDIT_HOUR))
 
@@ -107,6 +125,11 @@ def duration_text(seconds: int | None) -> str:
     if h and m:
         return f"{sign}{h} 小时 {m} 分钟"
     return f"{sign}{h} 小时" if h else f"{sign}{m} 分钟"
+
+
+def minutes_up_text(seconds: int | float) -> str:
+    """A wait as whole minutes, rounded up, at least one: "5 分钟" (the login lock)."""
+    return f"{max(1, -(-int(seconds) // 60))} 分钟"
 
 
 def clock_text(seconds: int | None) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from lms import units
 from lms.auth import bp, services
 from lms.auth.claims import ClaimedUser, verified_user, view_checks_account_itself
 from lms.auth.forms import ChangePasswordForm, LoginForm
@@ -12,6 +13,7 @@ from lms.extensions import limiter, login_manager
 from lms.web import safe_local_path
 
 FAILED_LOGIN = "账号或密码不正确。"
+WARN_WHEN_LEFT = 2  # from this many attempts left, a failed login says how many remain
 
 
 @login_manager.user_loader
@@ -32,6 +34,26 @@ def _account_key() -> str:
 def _login_failed(response) -> bool:
     # A failed login re-renders the form (200); success redirects.
     return response.status_code == 200
+
+
+def _account_limit():
+    """This request's per-account login limit (Flask-Limiter's RequestLimit), or None when off."""
+    key = _account_key()
+    return next((rl for rl in limiter.current_limits if rl.key.endswith(key) or f"/{key}/" in rl.key), None)
+
+
+def _failed_login_message() -> str:
+    """账号或密码不正确, and, near the limit, how many tries are left and what happens next."""
+    limit = _account_limit()
+    if limit is None:
+        return FAILED_LOGIN
+    left = max(0, limit.remaining - 1)  # this failure is deducted after the response
+    window = units.minutes_up_text(limit.limit.get_expiry())
+    if left == 0:
+        return f"{FAILED_LOGIN}尝试次数已用完，请 {window}后再试。"
+    if left <= WARN_WHEN_LEFT:
+        return f"{FAILED_LOGIN}还可尝试 {left} 次；再错 {left} 次将锁定 {window}。"
+    return FAILED_LOGIN
 
 
 def _safe_next(target: str | None) -> str:
@@ -57,7 +79,7 @@ def login():
                 flash("这是首次登录或密码已被重置，请先设置新密码。", "info")
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
-        flash(FAILED_LOGIN, "error")
+        flash(_failed_login_message(), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -92,7 +114,8 @@ def change_password():
             services.change_password(session=session, user=current_user, old=form.old_password.data, new=form.new_password.data)
         except services.PasswordError as exc:
             g.old_password_wrong = isinstance(exc, services.WrongOldPassword)
-            form.new_password.errors = [*form.new_password.errors, str(exc)]
+            field = form.old_password if g.old_password_wrong else form.new_password
+            field.errors = [*field.errors, str(exc)]
         else:
             session.commit()
             login_user(current_user)  # the session version changed; keep this device signed in

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from lms import clock
 from lms.cli_support import fail
-from lms.content.loader import load_tree
+from lms.content.loader import check_tree, load_tree
 from lms.content.sync import sync_content
 from lms.db import cli_session
 
@@ -23,14 +23,17 @@ def _root(path: str | None) -> Path:
 @click.option("--path", type=click.Path(), default=None, help="内容目录（默认 content/）")
 def check(path: str | None) -> None:
     """校验 content/，每个问题一行：文件:行号: 说明。"""
-    courses, problems = load_tree(_root(path))
+    courses, problems, warnings = check_tree(_root(path))
     for p in problems:
         click.echo(str(p))
+    for w in warnings:
+        click.echo(str(w))
     if problems:
-        fail(f"发现 {len(problems)} 个问题。")
+        fail(f"发现 {len(problems)} 个问题" + (f"，另有 {len(warnings)} 条提醒。" if warnings else "。"))
     lessons = sum(len(c.lessons) for c in courses)
     questions = sum(len(lesson.questions) for c in courses for lesson in c.lessons)
-    click.echo(f"内容校验通过：{len(courses)} 门课程，{lessons} 个课时，{questions} 道题。")
+    click.echo(f"内容校验通过：{len(courses)} 门课程，{lessons} 课，{questions} 道题"
+               + (f"；{len(warnings)} 条提醒（不影响同步）。" if warnings else "。"))
 
 
 @content_group.command("sync")

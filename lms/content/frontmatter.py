@@ -19,6 +19,7 @@ class Collector:
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # reported by `content check`, never block a sync
 
     def rel(self, path: Path) -> str:
         try:
@@ -28,6 +29,9 @@ class Collector:
 
     def add(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(self.rel(path), line, message))
+
+    def warn(self, path: Path, line: int, message: str) -> None:
+        self.warnings.append(Problem(self.rel(path), line, "提醒：" + message))
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:

@@ -14,8 +14,18 @@ from pathlib import Path
 from lms.content.frontmatter import Collector, fm_line, headings, need_int, need_str, read_markdown
 from lms.content.parsed import CourseData, LessonData, Problem
 from lms.content.quiz_yaml import load_quiz
+from lms.content.workload import (
+    HIGH,
+    LOW,
+    body_characters,
+    estimated_minutes,
+    estimated_seconds,
+    out_of_band,
+    reflection_items,
+)
+from lms.units import hours_to_seconds, number_text
 
-__all__ = ["CourseData", "LessonData", "Problem", "load_tree"]
+__all__ = ["CourseData", "LessonData", "Problem", "check_tree", "load_tree"]
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LESSON_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -30,16 +40,22 @@ EXAM_FIELDS = (
 
 
 def load_tree(root: Path) -> tuple[list[CourseData], list[Problem]]:
+    courses, problems, _ = check_tree(root)
+    return courses, problems
+
+
+def check_tree(root: Path) -> tuple[list[CourseData], list[Problem], list[Problem]]:
+    """(courses, problems, warnings): problems stop a sync, warnings are only reported."""
     root = Path(root)
     c = Collector(root)
     courses_dir = root / "courses"
     if not courses_dir.is_dir():
         c.add(root, 1, "缺少 courses/ 目录")
-        return [], c.problems
+        return [], c.problems, c.warnings
     courses = [course for d in sorted(p for p in courses_dir.iterdir() if p.is_dir())
                if (course := _load_course_dir(c, d)) is not None]
     courses.sort(key=lambda course: (course.order, course.slug))
-    return courses, c.problems
+    return courses, c.problems, c.warnings
 
 
 def _load_course_dir(c: Collector, course_dir: Path) -> CourseData | None:
@@ -51,14 +67,14 @@ def _load_course_dir(c: Collector, course_dir: Path) -> CourseData | None:
         if name == "course.md" or name.endswith(".quiz.yaml") or name.startswith("."):
             continue
         if not name.endswith(".md"):
-            c.add(path, 1, "无法识别的文件（课程目录只放 course.md、课时 .md 和 .quiz.yaml）")
+            c.add(path, 1, "无法识别的文件（课程目录只放 course.md、各课的 .md 和 .quiz.yaml）")
             continue
         lesson = _load_lesson_file(c, course_dir.name, path, lesson_slugs)
         if lesson is not None and course is not None:
             course.lessons.append(lesson)
     for quiz in sorted(course_dir.glob("*.quiz.yaml")):
         if not quiz.with_name(quiz.name[: -len(".quiz.yaml")] + ".md").exists():
-            c.add(quiz, 1, "题库文件没有对应的课时 .md 文件")
+            c.add(quiz, 1, "题库文件没有对应的课（.md 文件）")
     if course is not None:
         _check_course(c, course_dir / "course.md", course)
     return course
@@ -67,7 +83,7 @@ def _load_course_dir(c: Collector, course_dir: Path) -> CourseData | None:
 def _check_course(c: Collector, course_md: Path, course: CourseData) -> None:
     """Order the lessons; a course needs lessons, and enough questions for its exam."""
     if not course.lessons and not c.problems:
-        c.add(course_md, 1, "课程没有任何课时")
+        c.add(course_md, 1, "课程没有任何课")
     course.lessons.sort(key=lambda lesson: (lesson.order, lesson.slug))
     bank = sum(len(lesson.questions) for lesson in course.lessons)
     if course.exam and bank and course.exam["questions"] > bank:
@@ -79,11 +95,11 @@ def _load_lesson_file(c: Collector, course_slug: str, path: Path, lesson_slugs: 
     """One <NN>-<slug>.md and its <NN>-<slug>.quiz.yaml."""
     m = LESSON_FILE_RE.match(path.name)
     if not m:
-        c.add(path, 1, "课时文件名应为“两位序号-小写英文slug.md”，如 01-good-cadre.md")
+        c.add(path, 1, "课的文件名应为“两位序号-小写英文slug.md”，如 01-good-cadre.md")
         return None
     prefix, slug = int(m.group(1)), m.group(2)
     if slug in lesson_slugs:
-        c.add(path, 1, f"课时 slug“{slug}”重复（另见 {c.rel(lesson_slugs[slug])}）")
+        c.add(path, 1, f"课的 slug“{slug}”重复（另见 {c.rel(lesson_slugs[slug])}）")
         return None
     lesson_slugs[slug] = path
     lesson = _load_lesson(c, course_slug, path, prefix, slug)
@@ -92,7 +108,22 @@ def _load_lesson_file(c: Collector, course_slug: str, path: Path, lesson_slugs: 
         c.add(path, 1, f"缺少题库文件 {quiz_path.name}")
     elif lesson is not None:
         lesson.questions = load_quiz(c, quiz_path, lesson)
+    if lesson is not None:
+        _check_workload(c, path, lesson)
     return lesson
+
+
+def _check_workload(c: Collector, path: Path, lesson: LessonData) -> None:
+    """Warn when reading, the quiz and the 思考题 take much less or more than the lesson's 学时."""
+    estimate = estimated_seconds(lesson.body_md, len(lesson.questions))
+    credited = hours_to_seconds(lesson.hours)
+    if not out_of_band(estimate, credited):
+        return
+    c.warn(path, fm_line(path, "hours"),
+           f"工作量估计约 {estimated_minutes(lesson.body_md, len(lesson.questions))} 分钟（正文 {body_characters(lesson.body_md)} 字 ÷ 400 字/分钟"
+           f" + {len(lesson.questions)} 道题 × 40 秒 + {reflection_items(lesson.body_md)} 道思考题 × 5 分钟），"
+           f"不在本课 {number_text(lesson.hours)} 学时的 {LOW}–{HIGH} 倍"
+           f"（{round(LOW * credited / 60)}–{round(HIGH * credited / 60)} 分钟）之内：请充实内容或调整学时")
 
 
 def _load_course(c: Collector, course_dir: Path) -> CourseData | None:
@@ -151,7 +182,7 @@ def _load_lesson(c: Collector, course_slug: str, path: Path, order_prefix: int, 
     if meta is None:
         return None
     before = len(c.problems)
-    title = need_str(c, path, meta, "title", "课时标题")
+    title = need_str(c, path, meta, "title", "课的标题")
     hours = _hours(c, path, meta.get("hours"))
     order = need_int(c, path, meta, "order", "排序", order_prefix, 0, 10_000)
     required = meta.get("required", True)

@@ -15,9 +15,16 @@ import yaml
 from lms import question_types
 from lms.content.frontmatter import Collector, headings, yaml_error_line
 from lms.content.parsed import LessonData, QuestionData
+from lms.content.quiz_rules import explanation_problem, stem_problem
 
 QID_RE = re.compile(r"^[a-z0-9_-]{1,50}$")
-MIN_QUESTIONS = 5
+MIN_QUESTIONS = 5  # fewer is an error
+TARGET_QUESTIONS = 8  # fewer is a warning while STRICT is False, an error once it is True
+# Whether the issue-12 rules that the content in the repository did not yet meet when they were
+# added (a 解析 naming an option letter or position, "文中" in a stem, at least 8 questions) are
+# errors (True) or warnings (False). The tests sync the real content/, so this turns True in the
+# same commit that brings the revised content.
+STRICT = False
 
 
 def load_quiz(c: Collector, path: Path, lesson: LessonData) -> list[QuestionData]:
@@ -36,6 +43,8 @@ def load_quiz(c: Collector, path: Path, lesson: LessonData) -> list[QuestionData
             questions.append(question)
     if len(data) < MIN_QUESTIONS:
         c.add(path, 1, f"每课至少需要 {MIN_QUESTIONS} 道题，这里只有 {len(data)} 道")
+    elif len(data) < TARGET_QUESTIONS:
+        (c.add if STRICT else c.warn)(path, 1, f"每课应有至少 {TARGET_QUESTIONS} 道题，这里只有 {len(data)} 道")
     return questions
 
 
@@ -76,6 +85,10 @@ def _load_question(c: Collector, path: Path, line: int, item: object, section_ti
         report("缺少题干（stem）")
     if not isinstance(explanation, str) or not explanation.strip():
         report("缺少解析（explanation）")
+    elif (why := explanation_problem(explanation)) is not None:
+        (report if STRICT else lambda message: c.warn(path, line, message))(why)
+    if isinstance(stem, str) and (why := stem_problem(stem)) is not None:
+        (report if STRICT else lambda message: c.warn(path, line, message))(why)
     if not isinstance(section, str) or section.strip() not in section_titles:
         report(f"出处（section）“{section}”不是本课的某个标题")
     options, answer = kind.validate(item, report) if kind is not None else ([], [])

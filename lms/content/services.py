@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
-from lms.content.models import Course, Lesson, LessonVisit
+from lms.content.models import Course, Lesson, LessonVisit, Question
+from lms.content.workload import estimated_minutes
 
 
 def active_courses(*, session: Session) -> list[Course]:
@@ -34,6 +35,19 @@ def course_lessons(*, session: Session, course_ids: list[int]) -> dict[int, list
     for lesson in session.exec(stmt):
         out[lesson.course_id].append(lesson)
     return out
+
+
+def estimated_minutes_for(*, session: Session, lessons: list[Lesson]) -> dict[int, int]:
+    """lesson id → its estimated study minutes (lms.content.workload), from the stored text and
+    the count of its active questions: the same figure `content check` works with."""
+    if not lessons:
+        return {}
+    counts = dict(session.exec(
+        select(Question.lesson_id, sa.func.count(Question.id))
+        .where(Question.lesson_id.in_([lesson.id for lesson in lessons]), Question.retired_at.is_(None))
+        .group_by(Question.lesson_id)
+    ).all())
+    return {lesson.id: estimated_minutes(lesson.body_md, counts.get(lesson.id, 0)) for lesson in lessons}
 
 
 def get_lesson(*, session: Session, course: Course, slug: str) -> Lesson:

@@ -26,7 +26,7 @@ class SyncReport:
 
     def summary(self) -> str:
         parts = []
-        for what, label in (("course", "课程"), ("lesson", "课时"), ("question", "题目")):
+        for what, label in (("course", "课程"), ("lesson", "课"), ("question", "题目")):
             c = {how: self.counts[f"{what}.{how}"] for how in ("created", "updated", "retired", "unchanged")}
             parts.append(
                 f"{label}：新增 {c['created']}，更新 {c['updated']}，停用 {c['retired']}，未变 {c['unchanged']}"

@@ -34,7 +34,9 @@ def course(slug: str):
                                                lessons=lessons)
     intro = render_markdown(course.body_md)
     collect_panels("course.extra", user=current_user, course=course, progress=course_progress)
-    return render_template("content/course.html", course=course, progress=course_progress, intro=intro)
+    estimates = services.estimated_minutes_for(session=session, lessons=lessons[course.id])
+    return render_template("content/course.html", course=course, progress=course_progress, intro=intro,
+                           estimates=estimates)
 
 
 @bp.route("/courses/<slug>/<lesson_slug>")

@@ -60,6 +60,29 @@ def reports_of(*, session: Session, user_id: int, limit: int = 100) -> list[Self
     )
 
 
+def approvers_text(*, session: Session, user: User) -> str:
+    """Who can decide this member's reports, in words: every active secretary or admin whose scope
+    holds the member's organisation, except the member (nobody approves their own). A member's
+    reports go to "本支部书记"; a secretary's own to "上级党组织书记" and/or "管理员"."""
+    org = session.get(Organization, user.org_id)
+    if org is None:
+        return "管理员"
+    rows = session.exec(
+        select(User.role, Organization.id)
+        .join(Organization, Organization.id == User.org_id)
+        .where(User.role.in_(("secretary", "admin")), User.active.is_(True), User.id != user.id,
+               sa.literal(org.path).startswith(Organization.path))
+    ).all()
+    kinds = []
+    if any(role == "secretary" and oid == org.id for role, oid in rows):
+        kinds.append("本支部书记" if user.role == "member" else f"本{org.kind}的其他书记")
+    if any(role == "secretary" and oid != org.id for role, oid in rows):
+        kinds.append("上级党组织书记")
+    if any(role == "admin" for role, _ in rows) or not kinds:
+        kinds.append("管理员")
+    return "或".join(kinds)
+
+
 @dataclass(frozen=True)
 class ReviewRow:
     report: SelfReport

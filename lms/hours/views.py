@@ -160,13 +160,15 @@ def self_reports():
             target.errors = [*target.errors, str(e)]
         else:
             session.commit()
-            flash("申报已提交，待支部书记审批。", "success")
+            approvers = selfreports.approvers_text(session=session, user=current_user)
+            flash(f"申报已提交，待{approvers}审批。", "success")
             return redirect(url_for("hours.self_reports"))
     if request.method == "POST":
         session.rollback()
         status = 400
     reports = selfreports.reports_of(session=session, user_id=current_user.id)
-    return render_template("hours/self_reports.html", form=form, reports=reports), status
+    approvers = selfreports.approvers_text(session=session, user=current_user)
+    return render_template("hours/self_reports.html", form=form, reports=reports, approvers=approvers), status
 
 
 def _review_page(reject_errors: dict | None = None, typed: dict | None = None, status: int = 200):

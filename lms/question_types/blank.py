@@ -1,21 +1,26 @@
 """填空题: one blank (written ____ in the stem), any of the accepted strings is right.
 
 Answers are compared after folding full-width to half-width (NFKC), trimming, collapsing inner
-spaces and ignoring case, so “３２” and “ 32 ” both match “32”.
+spaces, ignoring case and dropping trailing punctuation, so “３２”, “ 32 ” and “32。” all match “32”.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from lms.question_types.base import BadAnswer, QuestionType, Report, register
 
 MAX_LENGTH = 100
+# Punctuation a member may type after the answer (after NFKC folding: 。、 stay, ，；！？：. become ,;!?:).
+_TRAILING_RE = re.compile(r"[\s.,;:!?。、，；：！？…·~\-—]+$")
 
 
 def normalise(text: str) -> str:
-    """Fold full-width to half-width (NFKC), trim, collapse inner runs of spaces, ignore case."""
+    """Fold full-width to half-width (NFKC), trim, drop trailing punctuation, collapse inner runs of
+    spaces, ignore case. The full-width space (U+3000) folds to a space, so it is trimmed too."""
     folded = unicodedata.normalize("NFKC", text)
+    folded = _TRAILING_RE.sub("", folded.strip())
     return " ".join(folded.split()).casefold()
 
 

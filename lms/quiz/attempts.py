@@ -157,7 +157,7 @@ def start_exam_attempt(*, session: Session, user_id: int, course: Course, now: d
     required = required_lessons(session=session, course_id=course.id)
     done = progress.completed_lesson_ids(session=session, user_id=user_id, lesson_ids=[lesson.id for lesson in required])
     if len(done) < len(required):
-        raise QuizError("请先完成全部必修课时（学满每课学时并通过课后测验），再参加结业考试。", 409)
+        raise QuizError("请先完成全部必修课（学满每课学时并通过课后测验），再参加结业考试。", 409)
     if any(a.passed for a in attempts):
         raise QuizError("您已通过本课程的结业考试，无需再考。", 409)
     if len(attempts) >= course.exam_max_attempts:

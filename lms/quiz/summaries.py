@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from lms import progress
+from lms import progress, units
 from lms.content.models import Course, Lesson, Question
 from lms.quiz.attempts import attempts_at, is_expired
 from lms.quiz.bank import required_lessons
@@ -22,6 +22,13 @@ class LessonQuizSummary:
     pass_score: int
     submitted: list[Attempt]
     open_attempt: Attempt | None
+    needed_seconds: int = 0  # the lesson's 学时 in seconds: the study time its completion needs
+    missing_seconds: int = 0  # study time still needed (0 once reached)
+
+    @property
+    def missing_minutes(self) -> int:
+        """The study time still needed, in whole minutes rounded up (so "还需学习 1 分钟" until it is 0)."""
+        return -(-self.missing_seconds // 60)
 
     @property
     def best_score(self) -> int | None:
@@ -46,6 +53,8 @@ def lesson_summary(*, session: Session, user_id: int, lesson: Lesson, course: Co
         pass_score=course.quiz_pass_score,
         submitted=[a for a in attempts if a.submitted_at is not None],
         open_attempt=next((a for a in attempts if a.submitted_at is None), None),
+        needed_seconds=units.lesson_cap_seconds(lesson.hours),
+        missing_seconds=progress.missing_study_seconds(session=session, user_id=user_id, lesson=lesson),
     )
 
 

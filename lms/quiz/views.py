@@ -169,10 +169,21 @@ def submit(attempt_id: int):
         return _render_attempt(session, attempt, typed=typed, error=exc.message, status=400)
     session.commit()
     if attempt.passed:
-        flash(f"已交卷：得分 {attempt.score} 分，通过！", "success")
+        flash(f"已交卷：得分 {attempt.score} 分，通过！" + _still_missing(session, attempt), "success")
     else:
         flash(f"已交卷：得分 {attempt.score} 分，未达到 {attempt.pass_score} 分的合格线。", "error")
     return redirect(_attempt_url(attempt))
+
+
+def _still_missing(session, attempt) -> str:
+    """After a passed lesson quiz: the study time the lesson still needs, if any (issue 12)."""
+    if attempt.kind != "lesson" or attempt.lesson_id is None:
+        return ""
+    lesson = session.get(Lesson, attempt.lesson_id)
+    missing = progress.missing_study_seconds(session=session, user_id=current_user.id, lesson=lesson)
+    if missing <= 0:
+        return "本课已完成。"
+    return f"还需在本课页面学习 {-(-missing // 60)} 分钟即完成本课。"
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from tests.conftest import PASSWORD, csrf_token
 
 
@@ -84,7 +86,11 @@ def test_change_password_wrong_old_password(client, make_user, login):
         "/account/password",
         data={"old_password": "wrong999", "new_password": "newpass99", "confirm": "newpass99", "csrf_token": token},
     )
-    assert "原密码不正确" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert "原密码不正确" in html
+    # The error sits under 原密码, not under 新密码 (issue 12, point 5).
+    old_field = html.split('name="old_password"')[0].rsplit("<label", 1)[1] + html.split('name="old_password"')[1].split("<label", 1)[0]
+    assert "原密码不正确" in old_field
 
 
 def test_password_change_ends_other_sessions(app, make_user, login, client):
@@ -120,6 +126,27 @@ def test_failed_logins_are_throttled_per_account(client, make_user, app):
         "/login", data={"login": user.login_name, "password": PASSWORD, "csrf_token": token}
     ).get_data(as_text=True)
     assert "尝试次数过多" in page
+
+
+def test_the_login_throttle_warns_then_says_how_long_to_wait(client, make_user):
+    user = make_user()
+    token = csrf_token(client)
+
+    def fail() -> str:
+        return client.post("/login", data={"login": user.login_name, "password": "wrong999", "csrf_token": token},
+                           follow_redirects=True).get_data(as_text=True)
+
+    pages = [fail() for _ in range(5)]  # the limit is 5 per 5 minutes
+    assert ["还可尝试" in p for p in pages] == [False, False, True, True, False]
+    assert "账号或密码不正确。还可尝试 2 次；再错 2 次将锁定 5 分钟。" in pages[2]
+    assert "还可尝试 1 次" in pages[3]
+    assert "账号或密码不正确。尝试次数已用完，请 5 分钟后再试。" in pages[4]
+    locked = client.post("/login", data={"login": user.login_name, "password": PASSWORD, "csrf_token": token})
+    html = locked.get_data(as_text=True)
+    assert locked.status_code == 429
+    assert re.search(r"尝试次数过多，请 [1-5] 分钟后再试。", html)
+    # No link back to the locked form (the dashboard sends an anonymous visitor to it).
+    assert "返回我的学习" not in html
 
 
 def test_failed_logins_are_throttled_per_ip(client, app):

@@ -71,6 +71,25 @@ QUIZ = """- id: q1
   answer: A
   section: 一、正文
   explanation: 见正文。
+- id: q6
+  type: judge
+  stem: 第六道。
+  answer: false
+  section: 一、正文
+  explanation: 见正文。
+- id: q7
+  type: single
+  stem: 第七道？
+  options: [甲, 乙]
+  answer: B
+  section: 一、正文
+  explanation: 见正文。
+- id: q8
+  type: blank
+  stem: 第八道____。
+  answer: ["八"]
+  section: 要点回顾
+  explanation: 见正文。
 """
 
 
@@ -112,7 +131,7 @@ def test_minimal_tree_is_valid(tree_dir):
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
-        ("01-first.md", "title: 第一课\n", "", "01-first.md:2: 缺少课时标题（title）"),
+        ("01-first.md", "title: 第一课\n", "", "01-first.md:2: 缺少课的标题（title）"),
         ("01-first.md", "hours: 0.5", "hours: 0.3", "01-first.md:3: 学时（hours）应为 0.25 的整数倍"),
         ("01-first.md", "hours: 0.5\n", "", "01-first.md:2: 缺少学时（hours）"),
         ("01-first.md", "order: 1\n", "order: [1\n", "01-first.md:4: 前置信息不是合法的 YAML"),
@@ -142,7 +161,7 @@ def test_duplicate_lesson_slug(tree_dir):
     course = tree_dir / "courses" / "test-course"
     shutil.copy(course / "01-first.md", course / "02-first.md")
     shutil.copy(course / "01-first.quiz.yaml", course / "02-first.quiz.yaml")
-    assert any("课时 slug“first”重复" in p for p in problems_of(tree_dir))
+    assert any("课的 slug“first”重复" in p for p in problems_of(tree_dir))
 
 
 def test_missing_quiz_file_and_too_few_questions(tree_dir):

@@ -12,6 +12,9 @@ def test_catalogue_course_and_lesson_pages(client, make_user, login, synced):
         assert title in home
     course = client.get("/courses/cadre-selection-regulations").get_data(as_text=True)
     assert "好干部标准与基本条件资格" in course and "0.5 学时" in course and "必修" in course
+    # Each lesson's estimated study time (lms.content.workload, the figure `content check` uses).
+    assert course.count(" · 约 ") == 7 and "分钟</span>" in course
+    assert "7 课 · 共 3.5 学时" in course and "课时" not in course
     lesson = client.get("/courses/cadre-selection-regulations/good-cadre-standard")
     html = lesson.get_data(as_text=True)
     assert lesson.status_code == 200

@@ -71,4 +71,4 @@ def test_changed_lesson_is_updated(runner, db, tmp_path):
     lesson_md = sorted((root / "courses" / "cadre-team-building").glob("0*.md"))[0]
     lesson_md.write_text(lesson_md.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
     out = runner.invoke(args=["lms", "content", "sync", "--path", str(root)])
-    assert "课时：新增 0，更新 1" in out.output
+    assert "课：新增 0，更新 1" in out.output

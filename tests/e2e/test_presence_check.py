@@ -24,13 +24,13 @@ def test_ignored_presence_check_pauses_crediting(page, live_server, make_user, s
     user = make_user()
     browser_login(page, user)
     page.goto(live_server + LESSON)
-    status = page.locator("[data-role=status]")
+    status = page.locator("#study-tracker [data-role=status]")
     dialog = page.get_by_role("dialog", name="您还在学习吗？")
     dialog.wait_for(timeout=20_000)
     shot(page, "presence-check")
 
     # Nobody answers: after the grace period crediting pauses and the page says why.
-    status.filter(has_text="已暂停：请点击“我在学习”后继续计时").wait_for(timeout=15_000)
+    status.filter(has_text="已暂停：等待确认在学").wait_for(timeout=15_000)
     paused_total = credited_seconds(db, user.id)
     page.wait_for_timeout(5000)
     assert credited_seconds(db, user.id) == paused_total

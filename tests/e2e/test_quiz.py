@@ -48,11 +48,12 @@ def test_fail_retake_pass_and_review(page, live_server, make_user, synced, brows
     assert serious_violations(page) == []
     # 出处 links to the lesson section.
     page.locator(".review-facts a").first.click()
-    assert "#" in page.url and page.get_by_text("已通过").is_visible()
+    assert "#" in page.url and page.get_by_text("已通过", exact=True).is_visible()
+    assert page.get_by_text("测验已通过，还需学习 30 分钟即完成本课").is_visible()
     page.goto(f"{live_server}/courses/{COURSE}")
     # The quiz is passed, but the lesson completes only once its study time is reached too.
-    assert page.get_by_text("测验已通过 · 学时未满").is_visible()
-    assert page.get_by_text("已完成 0/7 个必修课时").is_visible()
+    assert page.get_by_text("测验已通过 · 还需学满学时").is_visible()
+    assert page.get_by_text("已完成 0/7 必修课").is_visible()
 
 
 def test_exam_answers_save_as_given(page, live_server, make_user, synced, browser_login, db, shot):

@@ -29,7 +29,7 @@ def test_tracker_retries_after_503_and_resumes(page, live_server, make_user, syn
 
     page.route("**/hours/beat", beat_route)
     page.goto(live_server + LESSON)
-    status = page.locator("[data-role=status]")
+    status = page.locator("#study-tracker [data-role=status]")
     status.filter(has_text="服务器繁忙，正在重试").wait_for(timeout=10_000)
     shot(page, "tracker-retrying")
     wait_until(page, lambda: failing["answered"] >= 3)  # it keeps trying rather than giving up

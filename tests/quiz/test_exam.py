@@ -48,10 +48,10 @@ def _exam_questions(db, attempt_id) -> set[int]:
 
 def test_exam_is_locked_until_all_required_lessons_are_passed(client, member, db):
     page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
-    assert "完成全部必修课时（通过每课的课后测验）后才能参加结业考试，还差 7 个课时" in page
+    assert "完成全部必修课（学满每课学时并通过课后测验）后才能参加结业考试，还差 7 课" in page
     resp = start_exam(client)
     assert resp.status_code == 302
-    assert "请先完成全部必修课时" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "请先完成全部必修课" in client.get(resp.headers["Location"]).get_data(as_text=True)
     with db() as s:
         assert s.exec(select(Attempt).where(Attempt.kind == "exam")).all() == []
 

@@ -55,24 +55,31 @@ def test_fail_then_retake_and_pass_completes_the_lesson(client, make_user, login
     assert item.question.explanation in html
     assert re.search(rf'href="{LESSON_URL}#[^"]+">[^<]*· {re.escape(item.question.section)}</a>', html)
     course_page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
-    assert "已完成 0/7 个必修课时" in course_page
+    assert "已完成 0/7 必修课" in course_page
 
     second = start_lesson(client)
     assert second != first
     resp = submit(client, second, form_for(db, second), follow=True)
     html = resp.get_data(as_text=True)
     assert "通过！" in html and "<strong>100</strong> 分" in html
+    assert "还需在本课页面学习 30 分钟即完成本课。" in html  # the pass says what is still missing
     with db() as s:
         assert s.get(Attempt, second).number == 2
     lesson_page = client.get(LESSON_URL).get_data(as_text=True)
     assert "最高分 <strong>100</strong> 分" in lesson_page and "已通过" in lesson_page and "重新测验" in lesson_page
+    # The card states the real rule, and what is still missing after the pass.
+    assert "学满本课学时（0.5 学时，即 30 分钟）并通过课后测验，即完成本课。" in lesson_page
+    assert "测验已通过，还需学习 30 分钟即完成本课" in lesson_page
+    assert "通过测验即完成本课" not in lesson_page.replace("通过课后测验即完成本课", "")
     # Passed, but the lesson's study time is not reached yet: not complete.
     course_page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
-    assert "已完成 0/7 个必修课时" in course_page and "测验已通过 · 学时未满" in course_page
+    assert "已完成 0/7 必修课" in course_page and "测验已通过 · 还需学满学时" in course_page
     with db() as s:
         study_lesson(s, user.id, s.exec(select(Lesson).where(Lesson.key == f"{COURSE}/good-cadre-standard")).one())
-    assert "已完成 1/7 个必修课时" in client.get(f"/courses/{COURSE}").get_data(as_text=True)
-    assert "1/7 必修课时完成" in client.get("/").get_data(as_text=True)
+    assert "已完成 1/7 必修课" in client.get(f"/courses/{COURSE}").get_data(as_text=True)
+    lesson_page = client.get(LESSON_URL).get_data(as_text=True)
+    assert "本课已完成" in lesson_page and "还需学习" not in lesson_page
+    assert "1/7 必修课完成" in client.get("/").get_data(as_text=True)
 
 
 def test_pass_mark_is_configurable_per_course(client, make_user, login, synced, db):

@@ -222,11 +222,30 @@ def test_a_new_type_needs_only_its_class_and_partial(number_type, runner, number
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(tree["sec1"])
     stats = client.get("/quiz/stats/new-type").get_data(as_text=True)
-    row = re.search(r"<tr>\s*<td><span class=\"tag tag-optional\">数字</span> 公示期不少于几个工作日？</td>(.*?)</tr>",
+    row = re.search(r"<tr>\s*<td[^>]*><span class=\"tag tag-optional\">数字</span> 公示期不少于几个工作日？</td>(.*?)</tr>",
                     stats, re.S)
-    assert row and re.findall(r'<td class="num">(\d+)</td>', row.group(1)) == ["1", "1"]
+    assert row and re.findall(r'<td class="num"[^>]*>(\d+)</td>', row.group(1)) == ["1", "1"]
 
 
 def _questions(db) -> list[Question]:
     with db() as s:
         return list(s.exec(select(Question)))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["32", "32。", "32，", "32；", "32、", "32.", "32,", "32;", "32!", "32！", "32?", "32　", "３２。　", " 32 . ", "32……"],
+)
+def test_blank_ignores_trailing_punctuation(typed):
+    blank = question_types.get("blank")
+    assert blank.is_correct(["32"], [typed])
+
+
+@pytest.mark.parametrize(("key", "typed", "right"), [
+    (["特长突出型"], "特长突出型。", True),
+    (["特长突出型"], "特长。突出型", False),  # only trailing punctuation is dropped
+    (["32"], "3.2", False),
+    (["32"], "。32", False),
+])
+def test_blank_punctuation_inside_still_counts(key, typed, right):
+    assert question_types.get("blank").is_correct(key, [typed]) is right

@@ -10,6 +10,11 @@
  * the beat is retried with exponential backoff and jitter (1 s, 2 s, 4 s … never more often than
  * that, never less often than once per interval), so a short outage loses no study time and a long
  * one does not turn every open page into a stream of requests.
+ *
+ * Between beats the shown time ticks once a second while the page is studying, and stops when it
+ * pauses; this is display only, and every server answer resets it to what the server credited
+ * (it never runs more than the time since that answer ahead of it, nor past the lesson's 学时).
+ * A pause always says why.
  */
 (function () {
   "use strict";
@@ -24,6 +29,7 @@
   var creditedEl = root.querySelector("[data-role=credited]");
   var progressEl = root.querySelector("[data-role=progress]");
   var resumeBtn = root.querySelector("[data-role=resume]");
+  var remainingEl = root.querySelector("[data-role=remaining]");
   var dialog = document.getElementById("presence-dialog");
   var confirmBtn = dialog && dialog.querySelector("[data-role=presence-confirm]");
 
@@ -35,15 +41,18 @@
   var failures = 0;
   var retryTimer = null;
   var cap = Number(d.cap) || 0;
+  var serverSeconds = Number(d.credited) || 0;  // what the server last said it credited
+  var serverAt = Date.now();  // when it said so
+  var shownSeconds = serverSeconds;
 
   var TEXT = {
     starting: "正在开始计时…",
     studying: "学习中：正在计时",
     new_segment: "学习中：正在计时",
-    capped: "本课本年度学时已计满",
+    capped: "已停止计时：本课学时已满",
     check_due: "学习中：请确认您仍在学习",
-    paused_presence: "已暂停：请点击“我在学习”后继续计时",
-    superseded: "已暂停：在其他页面学习",
+    paused_presence: "已暂停：等待确认在学，请点击“我在学习”后继续计时",
+    superseded: "已暂停：已在其他页面学习",
     hidden: "已暂停：页面不在前台",
     idle: "已暂停：长时间无操作，滚动或点击页面即可继续",
     error: "已暂停：网络异常，正在重试",
@@ -56,6 +65,12 @@
     statusEl.setAttribute("data-state", key);
     statusEl.textContent = TEXT[key] || key;
     root.classList.toggle("is-paused", /^(paused_presence|superseded|hidden|idle|error|unavailable|login)$/.test(key));
+    root.classList.toggle("is-capped", key === "capped");
+  }
+
+  function ticking() {
+    var key = statusEl.getAttribute("data-state");
+    return (key === "studying" || key === "new_segment") && !document.hidden && active() && !superseded;
   }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
@@ -66,8 +81,27 @@
   }
 
   function showCredited(seconds) {
-    creditedEl.textContent = clockText(seconds);
-    if (progressEl) { progressEl.value = Math.min(seconds, cap || seconds); }
+    shownSeconds = cap ? Math.min(seconds, cap) : seconds;
+    creditedEl.textContent = clockText(shownSeconds);
+    if (progressEl) { progressEl.value = shownSeconds; }
+    if (remainingEl && cap) {
+      var left = Math.max(0, cap - shownSeconds);
+      remainingEl.textContent = left ? "还需 " + Math.ceil(left / 60) + " 分钟" : "本课学时已满";
+    }
+  }
+
+  function fromServer(seconds) {
+    serverSeconds = seconds;
+    serverAt = Date.now();
+    showCredited(seconds);
+  }
+
+  // Once a second: advance the shown time while studying (display only).
+  function secondTick() {
+    if (!ticking()) { return; }
+    var ahead = Math.round((Date.now() - serverAt) / 1000);
+    var next = Math.min(shownSeconds + 1, serverSeconds + ahead);
+    if (next > shownSeconds) { showCredited(next); }
   }
 
   function openCheck() {
@@ -85,7 +119,7 @@
     if (!body || !body.state) { setStatus("error"); return; }
     serverState = body.state;
     if (typeof body.cap_seconds === "number" && body.cap_seconds > 0) { cap = body.cap_seconds; }
-    if (typeof body.lesson_seconds === "number" && body.state !== "superseded") { showCredited(body.lesson_seconds); }
+    if (typeof body.lesson_seconds === "number" && body.state !== "superseded") { fromServer(body.lesson_seconds); }
     if (body.state === "superseded") {
       superseded = true;
       closeCheck();
@@ -167,6 +201,14 @@
     beat();
   }
 
+  // The idle pause shows as soon as it starts, not at the next beat.
+  function idleWatch() {
+    if (token && !superseded && !document.hidden && !active() && !retryTimer &&
+        /^(studying|new_segment)$/.test(statusEl.getAttribute("data-state"))) {
+      setStatus("idle");
+    }
+  }
+
   function finalBeat() {
     if (!token || superseded || !navigator.sendBeacon) { return; }
     var form = new FormData();
@@ -178,7 +220,11 @@
   function onActivity() {
     var wasIdle = !active();
     lastActivity = Date.now();
-    if (wasIdle && !document.hidden) { beat(); }  // re-anchor at once; the idle gap counts nothing
+    if (wasIdle && !document.hidden) {  // re-anchor at once; the idle gap counts nothing
+      serverAt = Date.now();
+      serverSeconds = shownSeconds;
+      beat();
+    }
   }
 
   ["scroll", "keydown", "touchstart", "pointerdown", "wheel"].forEach(function (type) {
@@ -191,7 +237,11 @@
       setStatus("hidden");
     } else {
       lastActivity = Date.now();
-      if (!superseded) { setStatus(serverState === "paused_presence" ? "paused_presence" : "studying"); }
+      serverAt = Date.now();  // the hidden time does not count: no catching up on display either
+      serverSeconds = shownSeconds;
+      if (!superseded) {
+        setStatus(serverState === "paused_presence" || serverState === "capped" ? serverState : "studying");
+      }
       beat();
     }
   });
@@ -213,4 +263,5 @@
 
   start();
   window.setInterval(tick, interval);
+  window.setInterval(function () { idleWatch(); secondTick(); }, 1000);
 }());
