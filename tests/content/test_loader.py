@@ -116,7 +116,7 @@ def test_real_content_is_valid():
         for lesson in course.lessons:
             assert lesson.objectives and lesson.hours > 0
             assert "## 要点回顾" in lesson.body_md and "## 思考题" in lesson.body_md
-            assert len(lesson.questions) >= 5
+            assert len(lesson.questions) >= 8
             assert {q.type for q in lesson.questions} == {"single", "multiple", "judge", "blank"}
 
 
