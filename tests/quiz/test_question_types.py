@@ -158,7 +158,7 @@ QUIZ = """- id: n1
   section: 一、正文
   explanation: 见正文。
 """
-    for i in range(4)
+    for i in range(7)  # a lesson has at least 8 questions
 )
 
 
