@@ -63,6 +63,7 @@ SLICES: dict[str, tuple[str, ...]] = {
     "audit": ("views",),
     "offline": ("views",),
     "reports": ("views",),
+    "notes": ("views",),
 }
 
 
