@@ -181,7 +181,8 @@
     if (wasIdle && !document.hidden) { beat(); }  // re-anchor at once; the idle gap counts nothing
   }
 
-  ["scroll", "keydown", "touchstart", "pointerdown", "wheel"].forEach(function (type) {
+  // "input" too: text typed through an IME, pasted or dictated into the 学习心得 boxes may send no keydown.
+  ["scroll", "keydown", "input", "touchstart", "pointerdown", "wheel"].forEach(function (type) {
     window.addEventListener(type, onActivity, { passive: true, capture: true });
   });
 
