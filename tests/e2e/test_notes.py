@@ -65,9 +65,19 @@ def test_write_save_reload_submit_on_a_phone(phone, live_server, make_user, sync
 
     page.reload()
     assert page.locator("#note-1 [data-role=done]").is_visible() and not box.is_visible()
+    # Withdrawn to edit, then submitted again.
+    page.locator("#note-1 [data-role=withdraw]").click()
+    page.locator("#note-1 [data-role=status]").filter(has_text="已撤回为草稿").wait_for()
+    assert box.is_visible() and box.input_value() == ANSWER
+    box.press("End")
+    box.press_sequentially("坚持。", delay=15)
+    page.locator("#note-1 [data-role=submit]").click()
+    done.get_by_text("已提交").wait_for()
+    assert answers(db, user.id) == [(1, "submitted", ANSWER + "坚持。")]
     page.get_by_role("link", name="我的学习心得").click()
     assert page.get_by_role("heading", name="我的学习心得").is_visible()
     assert page.get_by_text("对照五句话，我最需要加强的是敢于担当。").is_visible()
+    shot(page, "notes-list-360")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     assert serious_violations(page) == []
 

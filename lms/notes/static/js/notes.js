@@ -61,6 +61,7 @@
     var statusEl = el.querySelector("[data-role=status]");
     var submitBtn = el.querySelector("[data-role=submit]");
     var withdrawBtn = el.querySelector("[data-role=withdraw]");
+    var doneStatus = el.querySelector("[data-role=done-status]");
     var key = storePrefix + ":" + el.dataset.item;
     var dirty = false, inFlight = false, stopped = false;
     var timer = null, retryTimer = null, firstChange = 0, failures = 0;
@@ -194,8 +195,14 @@
       });
     });
 
+    function withdrawFailed(text) {
+      doneStatus.textContent = text || "撤回失败，请检查网络后重试。";
+      doneStatus.classList.add("is-error");
+    }
+
     withdrawBtn.addEventListener("click", function () {
       withdrawBtn.disabled = true;
+      doneStatus.textContent = "";
       post(el.dataset.withdrawUrl, {}).then(function (r) {
         withdrawBtn.disabled = false;
         if (r.status === 200 && r.json && r.json.ok) {
@@ -208,10 +215,10 @@
           area.focus();
           return;
         }
-        window.alert(failure(r).retry ? "撤回失败，请检查网络后重试。" : failure(r).text);
+        withdrawFailed(failure(r).retry ? null : failure(r).text);
       }).catch(function () {
         withdrawBtn.disabled = false;
-        window.alert("撤回失败，请检查网络后重试。");
+        withdrawFailed(null);
       });
     });
 
