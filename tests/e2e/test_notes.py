@@ -102,16 +102,37 @@ def test_a_dropped_connection_loses_nothing(phone, live_server, make_user, synce
 
 
 def test_writing_keeps_the_study_time_counting(phone, live_server, make_user, synced, browser_login, db):
-    """Typing is activity: with a 3 s idle limit, 8 s of writing (and nothing else) is credited."""
+    """Writing is activity. With a 3 s idle limit, time stops counting 3 s after the last scroll or
+    tap; 12 s of typing Chinese (text inserted as an IME does: input events, no keydown) keeps it
+    counting all along."""
     page = phone
     user = make_user(name="孙计时")
     browser_login(page, user)
     page.goto(f"{live_server}{LESSON}")
     status = page.locator("#study-tracker [data-role=status]")
+    wait_until(page, lambda: "学习中" in status.inner_text())
     box = page.locator("#note-3-text")
     box.scroll_into_view_if_needed()
-    wait_until(page, lambda: "已暂停：长时间无操作" in status.inner_text(), timeout_s=10)
     before = credited_seconds(db, user.id)
-    box.press_sequentially("实" * 40, delay=200)  # 8 s of steady typing
+    box.press_sequentially("实" * 12, delay=1000)  # 12 s of steady typing, one short line
     assert "学习中" in status.inner_text()
-    wait_until(page, lambda: credited_seconds(db, user.id) - before >= 5)
+    # Without the typing, at most the idle limit and one beat interval (about 5 s) would count.
+    wait_until(page, lambda: credited_seconds(db, user.id) - before >= 10, timeout_s=8)
+
+
+def test_an_idle_phone_page_stays_idle(phone, live_server, make_user, synced, browser_login, db):
+    """Read below the tracker on a phone: the idle status wraps to two lines, the page above grows,
+    and the browser's scroll anchoring scrolls the page. That scroll is the tracker's own doing and
+    must not wake it (before, the page never stayed idle: every status change woke it up again)."""
+    page = phone
+    user = make_user(name="周挂机")
+    browser_login(page, user)
+    page.goto(f"{live_server}{LESSON}")
+    status = page.locator("#study-tracker [data-role=status]")
+    wait_until(page, lambda: "学习中" in status.inner_text())
+    page.locator("#note-3-text").scroll_into_view_if_needed()
+    wait_until(page, lambda: "长时间无操作" in status.inner_text(), timeout_s=12)
+    idle_at = credited_seconds(db, user.id)
+    page.wait_for_timeout(6000)  # three beat intervals
+    assert "长时间无操作" in status.inner_text()
+    assert credited_seconds(db, user.id) == idle_at
