@@ -46,7 +46,7 @@ def test_write_save_reload_submit_on_a_phone(phone, live_server, make_user, sync
     box.scroll_into_view_if_needed()
     box.press_sequentially(ANSWER, delay=15)
     item = page.locator("#note-1")
-    item.locator("[data-role=status]").filter(has_text="已保存").wait_for()
+    item.locator("[data-role=note-status]").filter(has_text="已保存").wait_for()
     assert item.locator("[data-role=count]").inner_text() == f"{len(ANSWER)}/2000 字"
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
     shot(page, "notes-draft-360")
@@ -67,7 +67,7 @@ def test_write_save_reload_submit_on_a_phone(phone, live_server, make_user, sync
     assert page.locator("#note-1 [data-role=done]").is_visible() and not box.is_visible()
     # Withdrawn to edit, then submitted again.
     page.locator("#note-1 [data-role=withdraw]").click()
-    page.locator("#note-1 [data-role=status]").filter(has_text="已撤回为草稿").wait_for()
+    page.locator("#note-1 [data-role=note-status]").filter(has_text="已撤回为草稿").wait_for()
     assert box.is_visible() and box.input_value() == ANSWER
     box.press("End")
     box.press_sequentially("坚持。", delay=15)
@@ -89,14 +89,14 @@ def test_a_dropped_connection_loses_nothing(phone, live_server, make_user, synce
     page.goto(f"{live_server}{LESSON}")
     page.route("**/notes/lessons/**", lambda route: route.abort("internetdisconnected"))
     page.locator("#note-2-text").press_sequentially("断网时写下的心得", delay=15)
-    page.locator("#note-2 [data-role=status]").filter(has_text="保存失败，正在重试").wait_for()
+    page.locator("#note-2 [data-role=note-status]").filter(has_text="保存失败，正在重试").wait_for()
     assert answers(db, user.id) == []
 
     # The tab is closed and opened again later: the text comes back from the browser and is saved.
     page.unroute("**/notes/lessons/**")
     page.reload()
     assert page.locator("#note-2-text").input_value() == "断网时写下的心得"
-    page.locator("#note-2 [data-role=status]").filter(has_text="已保存").wait_for()
+    page.locator("#note-2 [data-role=note-status]").filter(has_text="已保存").wait_for()
     assert answers(db, user.id) == [(2, "draft", "断网时写下的心得")]
     assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('lms-note:')).length") == 0
 

@@ -58,7 +58,7 @@
     var edit = el.querySelector("[data-role=edit]");
     var done = el.querySelector("[data-role=done]");
     var countEl = el.querySelector("[data-role=count]");
-    var statusEl = el.querySelector("[data-role=status]");
+    var statusEl = el.querySelector("[data-role=note-status]");
     var submitBtn = el.querySelector("[data-role=submit]");
     var withdrawBtn = el.querySelector("[data-role=withdraw]");
     var doneStatus = el.querySelector("[data-role=done-status]");
