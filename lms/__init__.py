@@ -64,6 +64,7 @@ SLICES: dict[str, tuple[str, ...]] = {
     "audit": ("views",),
     "offline": ("views",),
     "reports": ("views",),
+    "notes": ("views",),
 }
 
 

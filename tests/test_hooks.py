@@ -67,8 +67,9 @@ def test_each_slice_registers_its_panels(app):
     # The exam card comes before the certificate card, as on the page before the hooks.
     assert owners("course.extra") == ["lms.quiz.views.exam_card", "lms.certificates.views.course_card"]
     assert owners("lesson.status") == ["lms.hours.templating.hours_lesson_panel"]
-    assert owners("lesson.after") == ["lms.quiz.views.lesson_card"]
-    assert owners("member.extra") == ["lms.hours.templating.hours_member_year"]
+    # 学习心得 follows the lesson text (whose last section is 思考题), before the quiz card.
+    assert owners("lesson.after") == ["lms.notes.views.writing_panel", "lms.quiz.views.lesson_card"]
+    assert owners("member.extra") == ["lms.hours.templating.hours_member_year", "lms.notes.views.member_notes"]
 
 
 def test_the_slices_panels_appear_on_the_pages(app, client, make_user, login, synced, tree):
@@ -80,8 +81,10 @@ def test_the_slices_panels_appear_on_the_pages(app, client, make_user, login, sy
     lesson = client.get(LESSON).get_data(as_text=True)
     assert 'id="study-tracker"' in lesson and 'id="quiz"' in lesson
     assert 'src="/hours/static/js/tracker.js"' in lesson
+    assert 'id="notes"' in lesson and 'src="/notes/static/js/notes.js"' in lesson
     member = secretary_client(app, tree["sec1"]).get(f"/orgs/members/{tree['m1'].id}").get_data(as_text=True)
     assert 'class="card member-hours"' in member and "查看学时明细" in member
+    assert 'class="card member-notes"' in member and "查看学习心得" in member
 
 
 def test_a_panel_registered_for_a_hook_appears_in_its_order(app, client, make_user, login, synced):
@@ -111,7 +114,7 @@ def test_a_provider_may_return_a_template_and_its_context(app, client, make_user
     assert "面板测试员" in html and "年度学时" in html
 
 
-@pytest.mark.parametrize("absent", ["hours", "quiz", "certificates", "all"])
+@pytest.mark.parametrize("absent", ["hours", "quiz", "certificates", "notes", "all"])
 def test_pages_render_when_a_slice_provides_no_panels(app, client, make_user, login, synced, tree, absent):
     """A slice that registers nothing (or is left out) takes its panels away, nothing else."""
     registry = app.extensions[hooks.EXTENSION]
@@ -121,17 +124,20 @@ def test_pages_render_when_a_slice_provides_no_panels(app, client, make_user, lo
     pages = {path: client.get(path) for path in PAGES}
     assert all(r.status_code == 200 for r in pages.values())
     html = {path: r.get_data(as_text=True) for path, r in pages.items()}
-    has_hours, has_quiz, has_certs = (absent not in (s, "all") for s in ("hours", "quiz", "certificates"))
+    has_hours, has_quiz, has_certs, has_notes = (
+        absent not in (s, "all") for s in ("hours", "quiz", "certificates", "notes"))
     assert ('id="study-tracker"' in html[LESSON]) is has_hours
     assert ("年度学时" in html["/"]) is has_hours
     assert ('id="quiz"' in html[LESSON]) is has_quiz
     assert ('id="exam"' in html[COURSE]) is has_quiz
     assert ("课程结业证书" in html[COURSE]) is has_certs
+    assert ('id="notes"' in html[LESSON]) is has_notes
     # The page's own content stays.
     assert "学习目标" in html[LESSON] and "好干部标准与基本条件资格" in html[COURSE]
     member = secretary_client(app, tree["sec1"]).get(f"/orgs/members/{tree['m1'].id}")
     assert member.status_code == 200 and "党员甲" in member.get_data(as_text=True)
     assert ('class="card member-hours"' in member.get_data(as_text=True)) is has_hours
+    assert ('class="card member-notes"' in member.get_data(as_text=True)) is has_notes
 
 
 def test_no_statement_runs_while_a_page_renders(app, client, make_user, login, synced, tree):

@@ -44,10 +44,12 @@ def _sqlite_only(app):
             pytest.skip("BEGIN IMMEDIATE and SQLite's write lock exist on SQLite only")
 
 
-@pytest.mark.parametrize(("path", "most"), [("/", 9), ("/courses/cadre-selection-regulations", 13), (LESSON, 10)])
+@pytest.mark.parametrize(("path", "most"), [("/", 9), ("/courses/cadre-selection-regulations", 13), (LESSON, 11)])
 def test_the_content_pages_statement_counts(app, client, make_user, login, synced, path, most):
     """The counts before the panels moved to hooks; loading them in the view adds none. Issue 12 adds
-    one each: the course page's estimated study times (question counts), the quiz card's missing study time."""
+    one each to the course page (the estimated study times' question counts) and to the lesson page
+    (the quiz card's missing study time), and one more to the lesson page: the 学习心得 panel reads
+    the member's answers."""
     login(make_user())
     client.get(path)
     with sql(app) as seen:

@@ -108,6 +108,10 @@ def offline(w):
     return {"session_id": w.offline}
 
 
+def note_item(w):
+    return {"lesson_id": w.lesson_id, "item": 1}
+
+
 def today() -> str:
     return clock.today().isoformat()
 
@@ -210,6 +214,12 @@ ROUTES: dict[str, Route] = {
                                          variants=(("zip", lambda w: {"job_id": w.job, "fmt": "zip"}, CREATOR_ONLY),)),
     "certificates.verify_form": Route("GET", get=PUBLIC, public=True),
     "certificates.verify": Route("GET", lambda w: {"code": w.cert_code}, get=PUBLIC, public=True),
+    # --- 学习心得: everyone writes only their own answers; a secretary reads a member in scope
+    "notes.save_draft": Route("POST", note_item, post=JSON_ANY_USER, json=True, data=lambda w: {"body": "越权"}),
+    "notes.submit": Route("POST", note_item, post=JSON_ANY_USER, json=True, data=lambda w: {"body": "越权"}),
+    "notes.withdraw": Route("POST", note_item, post=JSON_ANY_USER, json=True),
+    "notes.mine": Route("GET", get=EVERYONE),
+    "notes.member": Route("GET", member, get=B1_RECORD),
 }
 
 

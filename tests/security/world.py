@@ -1,5 +1,5 @@
 """The fixture world the security suite walks: one 党委 with two 党支部, a secretary per branch,
-members, an admin, synced content, self reports, a quiz attempt, certificates, a batch job, audit
+members, an admin, synced content, self reports, a quiz attempt, 学习心得, certificates, a batch job, audit
 events and a kept roster upload.
 
 Everything a user can write is filled with an XSS payload here, so every page the authorization
@@ -134,6 +134,12 @@ def build_world(app) -> World:
                                                 now=clock.now())
             w.attempt = attempt.id
             w.question = quiz.attempt_items(session=s, attempt=attempt)[0].question.id
+            # 学习心得 of m1 with the payload: one submitted (secretaries read it), one draft.
+            from lms.notes import services as notes
+
+            for item, write in ((1, notes.submit), (2, notes.save_draft)):
+                t = notes.target(session=s, lesson_id=lesson.id, item=item)
+                write(session=s, user_id=m1.id, t=t, text=PAYLOAD + M1_NO, now=clock.now())
 
         with cli_session() as s:
             from lms.auth.models import User

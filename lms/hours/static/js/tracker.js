@@ -60,8 +60,15 @@
     login: "已暂停：登录已失效，请重新登录"
   };
 
+  // When the tracker last changed its own text. On a phone a status that wraps to another number
+  // of lines changes the panel's height, and the browser's scroll anchoring then scrolls the page:
+  // that scroll event is the tracker's own doing, not the reader's, and must not count as activity
+  // (else an idle page would wake itself up with every status change).
+  var ownChangeAt = 0;
+
   function setStatus(key) {
     if (statusEl.getAttribute("data-state") === key) { return; }
+    ownChangeAt = Date.now();
     statusEl.setAttribute("data-state", key);
     statusEl.textContent = TEXT[key] || key;
     root.classList.toggle("is-paused", /^(paused_presence|superseded|hidden|idle|error|unavailable|login)$/.test(key));
@@ -81,6 +88,7 @@
   }
 
   function showCredited(seconds) {
+    ownChangeAt = Date.now();
     shownSeconds = cap ? Math.min(seconds, cap) : seconds;
     creditedEl.textContent = clockText(shownSeconds);
     if (progressEl) { progressEl.value = shownSeconds; }
@@ -217,7 +225,8 @@
     navigator.sendBeacon(d.beatUrl, form);
   }
 
-  function onActivity() {
+  function onActivity(e) {
+    if (e && e.type === "scroll" && Date.now() - ownChangeAt < 300) { return; }
     var wasIdle = !active();
     lastActivity = Date.now();
     if (wasIdle && !document.hidden) {  // re-anchor at once; the idle gap counts nothing
@@ -227,7 +236,8 @@
     }
   }
 
-  ["scroll", "keydown", "touchstart", "pointerdown", "wheel"].forEach(function (type) {
+  // "input" too: text typed through an IME, pasted or dictated into the 学习心得 boxes may send no keydown.
+  ["scroll", "keydown", "input", "touchstart", "pointerdown", "wheel"].forEach(function (type) {
     window.addEventListener(type, onActivity, { passive: true, capture: true });
   });
 
