@@ -45,8 +45,8 @@ def save_answer(*, session: Session, attempt: Attempt, question_id: int, values:
 
 
 class Incomplete(QuizError):
-    """Some questions have no answer. The page shows again what was typed; an exam keeps (saves)
-    the answers that were given, a lesson quiz saves nothing."""
+    """Some questions have no answer. The page shows again what was typed, and the answers that
+    were given are kept (saved), in an exam and in a lesson quiz alike."""
 
     def __init__(self, numbers: list[int], saved: bool = False):
         self.numbers = numbers
@@ -65,9 +65,8 @@ def submit(*, session: Session, attempt: Attempt, answers: dict[int, list[str]],
     merged = {i.question.id: given.get(i.question.id) or i.aq.answer for i in items}
     missing = [i.number for i in items if not merged[i.question.id]]
     if missing:
-        if attempt.kind == "exam":
-            _store(session, items, given, now)
-        raise Incomplete(missing, saved=attempt.kind == "exam")
+        _store(session, items, given, now)
+        raise Incomplete(missing, saved=True)
     if not claim(session, attempt, now):
         raise QuizError("本次答题已经交卷，不能重复提交。", 409)
     _store(session, items, given, now)

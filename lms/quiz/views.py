@@ -159,7 +159,7 @@ def submit(attempt_id: int):
         answering.submit(session=session, attempt=attempt, answers=typed, now=now)
     except attempts.QuizError as exc:
         if isinstance(exc, answering.Incomplete) and exc.saved:
-            session.commit()  # an exam keeps the answers that were given (no-JS fallback)
+            session.commit()  # the answers that were given are kept (the no-JS fallback of autosave)
         else:
             session.rollback()
         if exc.status == 409:  # already submitted

@@ -134,7 +134,12 @@ def test_empty_blank_answer_is_refused(client, make_user, login, synced, db):
     data[f"q_{blank.question.id}"] = [""]
     resp = submit(client, attempt_id, data)
     assert resp.status_code == 400 and f"第 {blank.number} 题" in resp.get_data(as_text=True)
-    assert _untouched(db, attempt_id)
+    with db() as s:  # not graded; the empty 填空 stays empty (the other answers are kept, issue 12)
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt.submitted_at is None and attempt.score is None
+        row = s.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
+                                                   AttemptQuestion.question_id == blank.question.id)).one()
+        assert row.answer is None
 
 
 def test_save_endpoint_needs_the_csrf_header(client, make_user, login, synced, db):

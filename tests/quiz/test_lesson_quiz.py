@@ -101,7 +101,7 @@ def test_lesson_page_shows_the_quiz_card(client, make_user, login, synced):
     assert "课后测验" in html and "开始测验" in html and "80 分及以上为通过" in html
 
 
-def test_unanswered_questions_are_refused_and_typed_answers_kept(client, make_user, login, synced, db):
+def test_unanswered_questions_are_refused_and_given_answers_kept(client, make_user, login, synced, db):
     login(make_user())
     attempt_id = start_lesson(client)
     data = form_for(db, attempt_id)
@@ -111,10 +111,12 @@ def test_unanswered_questions_are_refused_and_typed_answers_kept(client, make_us
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert f"还有题目没有作答：第 {blank.number} 题" in html
+    given = {i.question.id for i in items_of(db, attempt_id) if i.question.id != blank.question.id}
     with db() as s:
         assert s.get(Attempt, attempt_id).submitted_at is None
         saved = s.exec(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)).all()
-        assert saved and all(row.answer is None for row in saved)  # nothing half-saved
+        # Issue 12: a lesson quiz keeps the answers given, like an exam (the empty 填空 stays empty).
+        assert {row.question_id for row in saved if row.answer is not None} == given
     # What was typed is still on the page.
     choice = next(i for i in items_of(db, attempt_id) if i.question.type == "single")
     (value,) = data[f"q_{choice.question.id}"]
@@ -127,3 +129,21 @@ def test_lessons_of_other_courses_are_unaffected(client, make_user, login, synce
     submit(client, attempt_id, form_for(db, attempt_id))
     course, _ = course_and_lessons(db, "mass-line-campaign")
     assert "已完成 0/" in client.get(f"/courses/{course.slug}").get_data(as_text=True)
+
+
+def test_lesson_quiz_answers_are_saved_as_given_and_kept_on_reload(client, make_user, login, synced, db):
+    """Issue 12: like the exam, a lesson quiz saves each answer as it is given (exam.js posts it),
+    so a reload, or a phone switching apps and back, shows it again."""
+    from tests.conftest import csrf_token
+    from tests.quiz.helpers import save
+
+    login(make_user())
+    attempt_id = start_lesson(client)
+    page = client.get(f"/quiz/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'data-save-url="/quiz/attempts/' in page and "js/exam.js" in page
+    choice = next(i for i in items_of(db, attempt_id) if i.question.type == "single")
+    (value,) = form_for(db, attempt_id)[f"q_{choice.question.id}"]
+    resp = save(client, attempt_id, choice.question.id, [value], csrf_token(client, f"/quiz/attempts/{attempt_id}"))
+    assert resp.status_code == 200 and resp.get_json()["ok"]
+    again = client.get(f"/quiz/attempts/{attempt_id}").get_data(as_text=True)
+    assert f'name="q_{choice.question.id}" value="{value}" checked' in again

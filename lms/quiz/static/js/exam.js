@@ -1,4 +1,4 @@
-// Exam page: save each answer as it is given, and show the server-computed time left.
+// Quiz and exam pages: save each answer as it is given; in an exam, show the server-computed time left.
 // Without JavaScript the form still works: a normal submit saves every answer and grades.
 (function () {
   "use strict";
