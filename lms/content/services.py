@@ -50,6 +50,17 @@ def estimated_minutes_for(*, session: Session, lessons: list[Lesson]) -> dict[in
     return {lesson.id: estimated_minutes(lesson.body_md, counts.get(lesson.id, 0)) for lesson in lessons}
 
 
+def active_lesson(*, session: Session, lesson_id: int | None) -> Lesson | None:
+    """The lesson with this id if it and its course are active (not retired), else None."""
+    if lesson_id is None:
+        return None
+    return session.exec(
+        select(Lesson)
+        .join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.id == lesson_id, Lesson.retired_at.is_(None), Course.retired_at.is_(None))
+    ).first()
+
+
 def get_lesson(*, session: Session, course: Course, slug: str) -> Lesson:
     lesson = session.exec(
         select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == slug, Lesson.retired_at.is_(None))

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlmodel import select
 
 from lms import clock, units
 from lms.auth.claims import checks_account_itself, verified_user
 from lms.auth.decorators import json_login_required, login_expired
-from lms.content.models import Course, Lesson
+from lms.content import services as content
 from lms.db import get_session
 from lms.hours import approvals, bp, selfreports, services, tracker
 from lms.hours.chart import month_chart
@@ -25,11 +24,7 @@ def start():
     """Open a study session on a lesson: a new token; other tabs and devices are superseded."""
     session = get_session()
     lesson_id = request.form.get("lesson_id", type=int)
-    lesson = session.exec(
-        select(Lesson)
-        .join(Course, Course.id == Lesson.course_id)
-        .where(Lesson.id == lesson_id, Lesson.retired_at.is_(None), Course.retired_at.is_(None))
-    ).first()
+    lesson = content.active_lesson(session=session, lesson_id=lesson_id)
     if lesson is None:
         return jsonify(state="not_found"), 404
     row, result = tracker.start_session(

@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotFound
 from lms import clock
 from lms.access import Scope
 from lms.auth.models import User
+from lms.content import services as content
 from lms.content.models import Course, Lesson
 from lms.notes.models import NoteAnswer
 from lms.notes.prompts import reflection_prompts
@@ -57,11 +58,7 @@ class Target:
 
 
 def target(*, session: Session, lesson_id: int, item: int) -> Target:
-    lesson = session.exec(
-        select(Lesson)
-        .join(Course, Course.id == Lesson.course_id)
-        .where(Lesson.id == lesson_id, Lesson.retired_at.is_(None), Course.retired_at.is_(None))
-    ).first()
+    lesson = content.active_lesson(session=session, lesson_id=lesson_id)
     if lesson is None:
         raise NoteError("本课不存在或已停用，请返回课程目录。", 404)
     prompts = reflection_prompts(lesson.body_md)
