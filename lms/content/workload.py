@@ -4,18 +4,21 @@
 minutes = body characters / 400 + 40 s × quiz questions / 60 + 5 × 思考题 items
 
 Body characters are counted without Markdown markup and whitespace. Pure: no database, no Flask;
-`flask lms content check` warns from it and the course page shows it.
+`flask lms content check` warns from it and the course page shows it (cached by body, so a course
+page does not re-read its lessons' text on every view).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from lms.content.reflection import reflection_prompts
 
 CHARS_PER_MINUTE = 400
 SECONDS_PER_QUESTION = 40
 MINUTES_PER_REFLECTION = 5
 LOW, HIGH = 0.6, 1.5  # the estimate should lie within this band of the lesson's 学时
-REFLECTION_HEADING = "思考题"
 
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
 _TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -23,8 +26,6 @@ _LINE_MARKUP_RE = re.compile(r"^\s*(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)+")
 _RULE_RE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 _LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _INLINE_MARKUP_RE = re.compile(r"[*_`|]|<[^>]+>")
-_ITEM_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S")
-_HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
 def body_characters(body_md: str) -> int:
@@ -41,19 +42,11 @@ def body_characters(body_md: str) -> int:
 
 
 def reflection_items(body_md: str) -> int:
-    """List items in the lesson's "## 思考题" section."""
-    items, inside = 0, False
-    for line in body_md.splitlines():
-        m = _HEADING_RE.match(line)
-        if m:
-            if len(m.group(1)) <= 2:
-                inside = m.group(2).strip() == REFLECTION_HEADING
-            continue
-        if inside and _ITEM_RE.match(line):
-            items += 1
-    return items
+    """The 思考题 items (top-level items of the lesson's "## 思考题" list)."""
+    return len(reflection_prompts(body_md))
 
 
+@lru_cache(maxsize=512)
 def estimated_seconds(body_md: str, questions: int) -> int:
     """The estimate in whole seconds."""
     seconds = (body_characters(body_md) * 60 / CHARS_PER_MINUTE + SECONDS_PER_QUESTION * questions

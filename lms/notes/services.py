@@ -22,8 +22,8 @@ from lms.access import Scope
 from lms.auth.models import User
 from lms.content import services as content
 from lms.content.models import Course, Lesson
+from lms.content.reflection import reflection_prompts
 from lms.notes.models import NoteAnswer
-from lms.notes.prompts import reflection_prompts
 
 MAX_CHARS = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import clock
 from lms.auth.decorators import json_login_required
+from lms.content.reflection import reflection_prompts
 from lms.db import get_session
 from lms.formatting import local_dt
 from lms.hooks import panel
 from lms.notes import bp, services
-from lms.notes.prompts import reflection_prompts
 from lms.orgs import services as orgs
 from lms.web import manager_scope, year_arg
 

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from lms import clock
-from lms.notes.prompts import reflection_prompts
+from lms.content.reflection import reflection_prompts
 from tests.conftest import PASSWORD, csrf_token
 
 CST = ZoneInfo("Asia/Shanghai")

@@ -1,8 +1,8 @@
 """The 思考题 of a lesson, read from its Markdown body: the items of the list under "## 思考题".
 
-Pure (no database, no Flask). Parsed when a page needs them, from the body the member reads, so
-the questions answered are always the ones on the page: content sync and the lesson table stay
-as they are, and a revised lesson shows its new questions at once. The parse is cached by body.
+Pure (no database, no Flask). The one reading of the section: the workload estimate counts these
+items and 学习心得 (lms.notes) answers them. Parsed from the body the member reads, so the questions
+answered are always the ones on the page; the parse is cached by body.
 """
 
 from __future__ import annotations
