@@ -26,36 +26,11 @@ from lms.quiz.models import Attempt
 # ---------------------------------------------------------------- lessons
 
 
-def credited_lesson_seconds(*, session: Session, user_id: int, lesson_ids) -> dict[int, int]:
-    """lesson id → the member's online credited seconds for it (all years; lessons with none are 0)."""
-    lesson_ids = list(lesson_ids)
-    out = dict.fromkeys(lesson_ids, 0)
+def _study(session: Session, user_id: int, lesson_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """lesson id → (the member's online credited seconds for it, all years; the seconds its 学时
+    need), for the lessons with any credited time. One grouped statement."""
     if not lesson_ids:
-        return out
-    rows = session.exec(
-        select(LedgerEntry.lesson_id, sa.func.sum(LedgerEntry.seconds))
-        .where(
-            LedgerEntry.user_id == user_id,
-            LedgerEntry.source == "online",
-            LedgerEntry.lesson_id.in_(lesson_ids),
-        )
-        .group_by(LedgerEntry.lesson_id)
-    )
-    out.update({lid: int(seconds or 0) for lid, seconds in rows})
-    return out
-
-
-def missing_study_seconds(*, session: Session, user_id: int, lesson: Lesson) -> int:
-    """Seconds of study the lesson still needs before it counts as studied (0 when reached)."""
-    credited = credited_lesson_seconds(session=session, user_id=user_id, lesson_ids=[lesson.id])[lesson.id]
-    return max(0, units.lesson_cap_seconds(lesson.hours) - credited)
-
-
-def studied_lesson_ids(*, session: Session, user_id: int, lesson_ids) -> set[int]:
-    """Lessons whose online credited time (all years) has reached the lesson's 学时."""
-    lesson_ids = list(lesson_ids)
-    if not lesson_ids:
-        return set()
+        return {}
     rows = session.exec(
         select(LedgerEntry.lesson_id, Lesson.hours, sa.func.sum(LedgerEntry.seconds))
         .join(Lesson, Lesson.id == LedgerEntry.lesson_id)
@@ -66,7 +41,25 @@ def studied_lesson_ids(*, session: Session, user_id: int, lesson_ids) -> set[int
         )
         .group_by(LedgerEntry.lesson_id, Lesson.hours)
     )
-    return {lid for lid, hours, seconds in rows if int(seconds) >= units.lesson_cap_seconds(hours)}
+    return {lid: (int(seconds or 0), units.lesson_cap_seconds(hours)) for lid, hours, seconds in rows}
+
+
+def credited_lesson_seconds(*, session: Session, user_id: int, lesson_ids) -> dict[int, int]:
+    """lesson id → the member's online credited seconds for it (all years; lessons with none are 0)."""
+    lesson_ids = list(lesson_ids)
+    study = _study(session, user_id, lesson_ids)
+    return {lid: study[lid][0] if lid in study else 0 for lid in lesson_ids}
+
+
+def missing_study_seconds(*, session: Session, user_id: int, lesson: Lesson) -> int:
+    """Seconds of study the lesson still needs before it counts as studied (0 when reached)."""
+    credited = credited_lesson_seconds(session=session, user_id=user_id, lesson_ids=[lesson.id])[lesson.id]
+    return max(0, units.lesson_cap_seconds(lesson.hours) - credited)
+
+
+def studied_lesson_ids(*, session: Session, user_id: int, lesson_ids) -> set[int]:
+    """Lessons whose online credited time (all years) has reached the lesson's 学时."""
+    return {lid for lid, (credited, needed) in _study(session, user_id, list(lesson_ids)).items() if credited >= needed}
 
 
 def completed_lesson_ids(*, session: Session, user_id: int, lesson_ids: list[int]) -> set[int]:
