@@ -9,11 +9,10 @@ from contextlib import contextmanager
 import pytest
 from flask import before_render_template, render_template_string, template_rendered
 from markupsafe import Markup
-from sqlalchemy import event
 
 from lms import hooks
-from lms.db import engine
 from tests.conftest import PASSWORD, csrf_token
+from tests.sql import each_statement
 
 LESSON = "/courses/cadre-selection-regulations/good-cadre-standard"
 COURSE = "/courses/cadre-selection-regulations"
@@ -41,19 +40,16 @@ def sql_while_rendering(app, template_name: str):
         if template.name == template_name:
             state["on"] = False
 
-    def record(conn, cursor, statement, parameters, context, executemany):
+    def record(statement, parameters):
         if state["on"]:
             seen.append(statement)
 
-    with app.app_context():
-        eng = engine()
-    event.listen(eng, "before_cursor_execute", record)
     before_render_template.connect(start, app)
     template_rendered.connect(stop, app)
     try:
-        yield seen
+        with each_statement(app, record):
+            yield seen
     finally:
-        event.remove(eng, "before_cursor_execute", record)
         before_render_template.disconnect(start, app)
         template_rendered.disconnect(stop, app)
 

@@ -13,10 +13,10 @@ import sqlite3
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from lms import hooks
 from lms.db import engine
+from tests.sql import each_statement
 
 LESSON = "/courses/cadre-selection-regulations/good-cadre-standard"
 CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
@@ -25,17 +25,8 @@ CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 @contextmanager
 def sql(app):
     seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        eng = engine()
-    event.listen(eng, "before_cursor_execute", record)
-    try:
+    with each_statement(app, lambda statement, parameters: seen.append(" ".join(statement.split()))):
         yield seen
-    finally:
-        event.remove(eng, "before_cursor_execute", record)
 
 
 def _sqlite_only(app):

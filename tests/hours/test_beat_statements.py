@@ -11,12 +11,12 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlmodel import select
 
 from lms import clock
 from lms.auth.models import User
 from lms.db import engine
+from tests.sql import each_statement
 
 READ_ONLY_OR_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
@@ -26,17 +26,12 @@ def statements(app):
     """The SQL statements the app runs inside the block, as [(sql, parameters)]."""
     seen: list[tuple[str, object]] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany):
+    def record(statement, parameters):
         if not READ_ONLY_OR_CONTROL.match(statement):
             seen.append((statement, parameters))
 
-    with app.app_context():
-        eng = engine()
-    event.listen(eng, "before_cursor_execute", record)
-    try:
+    with each_statement(app, record):
         yield seen
-    finally:
-        event.remove(eng, "before_cursor_execute", record)
 
 
 def kinds(seen: list[tuple[str, object]]) -> list[str]:
