@@ -11,6 +11,7 @@ Pure: no database, no Flask, nothing from the slices (lms.content imports this p
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 LETTERS = "ABCDEFGH"  # option letters by position; options are lettered A, B, C… in the YAML
@@ -23,8 +24,9 @@ class BadAnswer(ValueError):
 Report = Callable[[str], None]  # adds one problem (a Chinese message) at the question's line
 
 
-class QuestionType:
-    """Base class: subclass it, set the attributes, implement the five methods, decorate with @register."""
+class QuestionType(ABC):
+    """Base class: subclass it, set the attributes, implement the five abstract methods, decorate with
+    @register (which instantiates it, so a type missing a method is refused at import)."""
 
     name: str = ""  # the YAML `type:` value, stored in Question.type
     label: str = ""  # 单选题: shown beside each question on the attempt and review pages
@@ -39,27 +41,27 @@ class QuestionType:
         `chosen` (the form values to show as given)."""
         return f"quiz/types/{self.name}.html"
 
+    @abstractmethod
     def validate(self, item: dict, report: Report) -> tuple[list[str], list]:
         """(options, canonical answer) of one YAML question; each problem goes to `report`.
         `item` is the question's mapping as written (stem, options, answer …)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def parse(self, option_order: list[int], values: list[str]) -> list | None:
         """The canonical answer for the form values sent, None when nothing was given.
         Raises BadAnswer for values the page never offered (tampering or a stale page)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def is_correct(self, key: list, answer: list) -> bool:
         """Grade a (non-empty) canonical answer against the question's key (Question.answer)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def form_values(self, option_order: list[int], answer: list) -> set[str]:
         """The form values that show a (non-empty) saved answer again: the inverse of parse."""
-        raise NotImplementedError
 
+    @abstractmethod
     def answer_text(self, options: list[str], option_order: list[int], answer: list) -> str:
         """A (non-empty) answer as the review page shows it (您的答案 / 正确答案)."""
-        raise NotImplementedError
 
 
 _types: dict[str, QuestionType] = {}
