@@ -54,7 +54,7 @@ def load_exam_pool(c: Collector, course_dir: Path, course: CourseData) -> None:
         question.order = index + 1
         if (twin := _duplicate_in(course, question)) is not None:
             twin_lesson, twin_q, why = twin
-            c.add(path, line, f"与课后测验的题目重复（{Path(twin_lesson.path).name} 的 {twin_q.qid}，{why}）："
+            c.add(path, line, f"与课后测验的题目重复（{Path(twin_lesson.path).stem}.quiz.yaml 的 {twin_q.qid}，{why}）："
                               "课后测验的解析人人可见，考试题须考查别的知识点或换一个角度")
             continue
         lesson.exam_questions.append(question)

@@ -132,7 +132,7 @@ def test_retakes_prefer_unseen_questions_attempts_are_limited_and_answers_reveal
     pass_all_lessons(db, member.id)
     course, _ = course_and_lessons(db)
     with db() as s:
-        bank_ids = {q.id for q in bank.course_bank(session=s, course_id=course.id)}
+        bank_ids = {q.id for q in bank.exam_pool(session=s, course_id=course.id)}
     seen: set[int] = set()
     scores = []
     for n in range(course.exam_max_attempts):
