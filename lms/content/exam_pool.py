@@ -47,8 +47,8 @@ def load_exam_pool(c: Collector, course_dir: Path, course: CourseData) -> None:
     for index, (item, node) in enumerate(zip(*read, strict=True)):
         line = node.start_mark.line + 1
         lesson = _lesson_of(c, path, line, item, by_stem)
-        question = load_question(c, path, line, item, sections.get(Path(lesson.path).stem, set()) if lesson else set(),
-                                 seen_ids, section_of=f"课“{lesson.title}”" if lesson else "所注明的课")
+        question = load_question(c, path, line, item, sections[Path(lesson.path).stem] if lesson else None,
+                                 seen_ids, section_of=f"课“{lesson.title}”" if lesson else "")
         if question is None or lesson is None:
             continue
         question.order = index + 1

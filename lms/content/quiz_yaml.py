@@ -67,10 +67,11 @@ def read_list(c: Collector, path: Path) -> tuple[list, list[yaml.Node]] | None:
     return data, node.value
 
 
-def load_question(c: Collector, path: Path, line: int, item: object, section_titles: set[str],
+def load_question(c: Collector, path: Path, line: int, item: object, section_titles: set[str] | None,
                   seen_ids: dict[str, int], section_of: str = "本课") -> QuestionData | None:
     """One item, every problem reported at its line; `section_of` names where `section` must be a
-    heading ("本课", or the lesson an exam question names)."""
+    heading ("本课", or the lesson an exam question names). section_titles None: the item's lesson
+    is unknown (already reported), so its section is not checked and the item is not returned."""
     def report(message: str) -> None:
         c.add(path, line, message)
 
@@ -91,10 +92,10 @@ def load_question(c: Collector, path: Path, line: int, item: object, section_tit
         (report if STRICT else lambda message: c.warn(path, line, message))(why)
     if isinstance(stem, str) and (why := stem_problem(stem)) is not None:
         (report if STRICT else lambda message: c.warn(path, line, message))(why)
-    if not isinstance(section, str) or section.strip() not in section_titles:
+    if section_titles is not None and (not isinstance(section, str) or section.strip() not in section_titles):
         report(f"出处（section）“{section}”不是{section_of}的某个标题")
     options, answer = kind.validate(item, report) if kind is not None else ([], [])
-    if len(c.problems) > before or not qid:
+    if len(c.problems) > before or not qid or section_titles is None:
         return None
     return QuestionData(
         qid=qid, type=kind.name, stem=stem.strip(), options=options, answer=answer, section=section.strip(),
