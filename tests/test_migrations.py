@@ -196,3 +196,46 @@ def test_0008_links_the_ledger_to_offline_sessions_and_back(empty_database_url, 
     with engine.begin() as conn:
         insert_dangling(conn)  # no constraint any more
     engine.dispose()
+
+
+def test_0014_keeps_the_exam_pool_apart_and_retires_it_on_the_way_back(empty_database_url):
+    """Existing questions become lesson-quiz questions; a pool question may share a quiz question's
+    id; the downgrade retires the pool (renamed exam-<id>) so no lesson quiz draws it."""
+    from alembic import command
+    from sqlmodel import Session
+
+    from lms.content.models import Course, Lesson
+    from tests.conftest import alembic_config
+
+    cfg = alembic_config(empty_database_url)
+    command.upgrade(cfg, "0009_notes")
+    engine = create_db_engine(empty_database_url)
+    with Session(engine) as s:
+        course = Course(slug="c", title="课程")
+        s.add(course)
+        s.flush()
+        lesson = Lesson(key="c/l", course_id=course.id, slug="l", title="一课")
+        s.add(lesson)
+        s.commit()
+        lesson_id = lesson.id
+    insert = ("INSERT INTO question (lesson_id, qid, type, stem, options, answer, section, explanation, \"order\","
+              " content_hash{extra}) VALUES (:l, 'q1', 'judge', '题', '[]', '[true]', '', '', 1, ''{values})")
+    with engine.begin() as conn:
+        conn.execute(sa.text(insert.format(extra="", values="")), {"l": lesson_id})
+    engine.dispose()
+
+    command.upgrade(cfg, "0014_exam_pool")
+    engine = create_db_engine(empty_database_url)
+    with engine.begin() as conn:
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT qid, exam_pool FROM question"))] == [("q1", False)]
+        conn.execute(sa.text(insert.format(extra=", exam_pool", values=", :p")), {"l": lesson_id, "p": True})
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        conn.execute(sa.text(insert.format(extra=", exam_pool", values=", :p")), {"l": lesson_id, "p": True})
+    engine.dispose()
+
+    command.downgrade(cfg, "0009_notes")
+    engine = create_db_engine(empty_database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT qid, retired_at IS NOT NULL FROM question ORDER BY id")).all()
+    engine.dispose()
+    assert [(qid, bool(retired)) for qid, retired in rows] == [("q1", False), ("exam-q1", True)]

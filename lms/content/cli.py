@@ -32,7 +32,8 @@ def check(path: str | None) -> None:
         fail(f"发现 {len(problems)} 个问题" + (f"，另有 {len(warnings)} 条提醒。" if warnings else "。"))
     lessons = sum(len(c.lessons) for c in courses)
     questions = sum(len(lesson.questions) for c in courses for lesson in c.lessons)
-    click.echo(f"内容校验通过：{len(courses)} 门课程，{lessons} 课，{questions} 道题"
+    pool = sum(len(lesson.exam_questions) for c in courses for lesson in c.lessons)
+    click.echo(f"内容校验通过：{len(courses)} 门课程，{lessons} 课，{questions} 道课后测验题，{pool} 道考试题"
                + (f"；{len(warnings)} 条提醒（不影响同步）。" if warnings else "。"))
 
 

@@ -2,8 +2,8 @@
 
 `load_tree(root)` returns the parsed courses and every problem found, each problem as
 `file:line: message`. Nothing here touches the database. This module walks the tree and reads
-course.md and the lessons; lms.content.frontmatter reads one Markdown file, and
-lms.content.quiz_yaml one question bank.
+course.md and the lessons; lms.content.frontmatter reads one Markdown file,
+lms.content.quiz_yaml one question bank, and lms.content.exam_pool a course's exam.yaml.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from lms.content.exam_pool import FILE_NAME as EXAM_FILE
+from lms.content.exam_pool import load_exam_pool
 from lms.content.frontmatter import Collector, fm_line, headings, need_int, need_str, read_markdown
 from lms.content.parsed import CourseData, LessonData, Problem
 from lms.content.quiz_yaml import load_quiz
@@ -64,10 +66,10 @@ def _load_course_dir(c: Collector, course_dir: Path) -> CourseData | None:
     lesson_slugs: dict[str, Path] = {}
     for path in sorted(course_dir.iterdir()):
         name = path.name
-        if name == "course.md" or name.endswith(".quiz.yaml") or name.startswith("."):
+        if name in ("course.md", EXAM_FILE) or name.endswith(".quiz.yaml") or name.startswith("."):
             continue
         if not name.endswith(".md"):
-            c.add(path, 1, "无法识别的文件（课程目录只放 course.md、各课的 .md 和 .quiz.yaml）")
+            c.add(path, 1, f"无法识别的文件（课程目录只放 course.md、{EXAM_FILE}、各课的 .md 和 .quiz.yaml）")
             continue
         lesson = _load_lesson_file(c, course_dir.name, path, lesson_slugs)
         if lesson is not None and course is not None:
@@ -77,18 +79,15 @@ def _load_course_dir(c: Collector, course_dir: Path) -> CourseData | None:
             c.add(quiz, 1, "题库文件没有对应的课（.md 文件）")
     if course is not None:
         _check_course(c, course_dir / "course.md", course)
+        load_exam_pool(c, course_dir, course)
     return course
 
 
 def _check_course(c: Collector, course_md: Path, course: CourseData) -> None:
-    """Order the lessons; a course needs lessons, and enough questions for its exam."""
+    """Order the lessons; a course needs lessons (its exam pool is checked by lms.content.exam_pool)."""
     if not course.lessons and not c.problems:
         c.add(course_md, 1, "课程没有任何课")
     course.lessons.sort(key=lambda lesson: (lesson.order, lesson.slug))
-    bank = sum(len(lesson.questions) for lesson in course.lessons)
-    if course.exam and bank and course.exam["questions"] > bank:
-        c.add(course_md, fm_line(course_md, "exam"),
-              f"exam.questions（{course.exam['questions']}）多于课程题库的题量（{bank}）")
 
 
 def _load_lesson_file(c: Collector, course_slug: str, path: Path, lesson_slugs: dict[str, Path]) -> LessonData | None:

@@ -48,12 +48,18 @@ class Lesson(SQLModel, table=True):
 
 
 class Question(SQLModel, table=True):
+    """A question of a lesson's quiz, or (exam_pool) of its course's exam pool, attached to the lesson
+    it tests. Lesson quizzes draw only exam_pool=False rows of their lesson, exams only exam_pool=True
+    rows of their course, so no lesson-quiz review ever shows an exam question."""
+
     __tablename__ = "question"
-    __table_args__ = (sa.UniqueConstraint("lesson_id", "qid"),)
+    # qid is stable within the lesson's quiz file (q1 …) or the course's exam.yaml (e1 …).
+    __table_args__ = (sa.UniqueConstraint("lesson_id", "exam_pool", "qid"),)
 
     id: int | None = Field(default=None, primary_key=True)
     lesson_id: int = Field(foreign_key="lesson.id", index=True)
-    qid: str = Field(max_length=50)  # stable within the lesson
+    qid: str = Field(max_length=50)  # stable within the lesson (quiz) or the course (exam pool)
+    exam_pool: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     type: str = Field(max_length=10)  # single | multiple | judge | blank
     stem: str = Field(sa_type=sa.Text)
     options: list = Field(default_factory=list, sa_type=sa.JSON)

@@ -48,10 +48,11 @@ class LessonData:
     source: str
     body_md: str
     path: str
-    questions: list[QuestionData] = field(default_factory=list)
+    questions: list[QuestionData] = field(default_factory=list)  # its lesson quiz
+    exam_questions: list[QuestionData] = field(default_factory=list)  # its share of the course's exam pool
 
     def digest(self) -> str:
-        d = {k: v for k, v in self.__dict__.items() if k not in ("questions", "path")}
+        d = {k: v for k, v in self.__dict__.items() if k not in ("questions", "exam_questions", "path")}
         return _digest(d)
 
 

@@ -2,7 +2,8 @@
 
 The fields every question has (id, type, stem, section, explanation) are checked here; its
 options and answer are checked by its type (lms.question_types), which also gives the canonical
-answer that sync stores.
+answer that sync stores. A course's exam pool (exam.yaml, lms.content.exam_pool) reads its items
+with the same `read_list` and `load_question`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ STRICT = True
 
 def load_quiz(c: Collector, path: Path, lesson: LessonData) -> list[QuestionData]:
     """The lesson's valid questions; every problem goes to the collector at its line."""
-    read = _read_list(c, path)
+    read = read_list(c, path)
     if read is None:
         return []
     data, nodes = read
@@ -36,7 +37,7 @@ def load_quiz(c: Collector, path: Path, lesson: LessonData) -> list[QuestionData
     seen_ids: dict[str, int] = {}
     questions: list[QuestionData] = []
     for index, (item, item_node) in enumerate(zip(data, nodes, strict=True)):
-        question = _load_question(c, path, item_node.start_mark.line + 1, item, section_titles, seen_ids)
+        question = load_question(c, path, item_node.start_mark.line + 1, item, section_titles, seen_ids)
         if question is not None:
             question.order = index + 1  # position in the file, counting invalid items too
             questions.append(question)
@@ -47,7 +48,7 @@ def load_quiz(c: Collector, path: Path, lesson: LessonData) -> list[QuestionData
     return questions
 
 
-def _read_list(c: Collector, path: Path) -> tuple[list, list[yaml.Node]] | None:
+def read_list(c: Collector, path: Path) -> tuple[list, list[yaml.Node]] | None:
     """The file's items and their YAML nodes (for line numbers); None when it is not a list."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -66,8 +67,11 @@ def _read_list(c: Collector, path: Path) -> tuple[list, list[yaml.Node]] | None:
     return data, node.value
 
 
-def _load_question(c: Collector, path: Path, line: int, item: object, section_titles: set[str],
-                   seen_ids: dict[str, int]) -> QuestionData | None:
+def load_question(c: Collector, path: Path, line: int, item: object, section_titles: set[str] | None,
+                  seen_ids: dict[str, int], section_of: str = "本课") -> QuestionData | None:
+    """One item, every problem reported at its line; `section_of` names where `section` must be a
+    heading ("本课", or the lesson an exam question names). section_titles None: the item's lesson
+    is unknown (already reported), so its section is not checked and the item is not returned."""
     def report(message: str) -> None:
         c.add(path, line, message)
 
@@ -88,10 +92,10 @@ def _load_question(c: Collector, path: Path, line: int, item: object, section_ti
         (report if STRICT else lambda message: c.warn(path, line, message))(why)
     if isinstance(stem, str) and (why := stem_problem(stem)) is not None:
         (report if STRICT else lambda message: c.warn(path, line, message))(why)
-    if not isinstance(section, str) or section.strip() not in section_titles:
-        report(f"出处（section）“{section}”不是本课的某个标题")
+    if section_titles is not None and (not isinstance(section, str) or section.strip() not in section_titles):
+        report(f"出处（section）“{section}”不是{section_of}的某个标题")
     options, answer = kind.validate(item, report) if kind is not None else ([], [])
-    if len(c.problems) > before or not qid:
+    if len(c.problems) > before or not qid or section_titles is None:
         return None
     return QuestionData(
         qid=qid, type=kind.name, stem=stem.strip(), options=options, answer=answer, section=section.strip(),

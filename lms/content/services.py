@@ -39,12 +39,14 @@ def course_lessons(*, session: Session, course_ids: list[int]) -> dict[int, list
 
 def estimated_minutes_for(*, session: Session, lessons: list[Lesson]) -> dict[int, int]:
     """lesson id → its estimated study minutes (lms.content.workload), from the stored text and
-    the count of its active questions: the same figure `content check` works with."""
+    the count of its active lesson-quiz questions (not the exam pool): the same figure `content check`
+    works with."""
     if not lessons:
         return {}
     counts = dict(session.exec(
         select(Question.lesson_id, sa.func.count(Question.id))
-        .where(Question.lesson_id.in_([lesson.id for lesson in lessons]), Question.retired_at.is_(None))
+        .where(Question.lesson_id.in_([lesson.id for lesson in lessons]), Question.retired_at.is_(None),
+               Question.exam_pool.is_(False))
         .group_by(Question.lesson_id)
     ).all())
     return {lesson.id: estimated_minutes(lesson.body_md, counts.get(lesson.id, 0)) for lesson in lessons}

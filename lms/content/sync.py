@@ -26,7 +26,7 @@ class SyncReport:
 
     def summary(self) -> str:
         parts = []
-        for what, label in (("course", "课程"), ("lesson", "课"), ("question", "题目")):
+        for what, label in (("course", "课程"), ("lesson", "课"), ("question", "题目"), ("exam", "考试题")):
             c = {how: self.counts[f"{what}.{how}"] for how in ("created", "updated", "retired", "unchanged")}
             parts.append(
                 f"{label}：新增 {c['created']}，更新 {c['updated']}，停用 {c['retired']}，未变 {c['unchanged']}"
@@ -47,11 +47,32 @@ def _apply(row, values: dict, digest: str, now: datetime, report: SyncReport, wh
     report.bump(what, "updated")
 
 
+def _sync_question(session: Session, lesson_id: int, pool: bool, qd, existing: dict, now: datetime,
+                   report: SyncReport) -> None:
+    """One lesson-quiz question, or (pool) one exam-pool question attached to its lesson."""
+    what = "exam" if pool else "question"
+    values = dict(
+        type=qd.type,
+        stem=qd.stem,
+        options=qd.options,
+        answer=qd.answer,
+        section=qd.section,
+        explanation=qd.explanation,
+        order=qd.order,
+    )
+    question = existing.get((lesson_id, pool, qd.qid))
+    if question is None:
+        session.add(Question(lesson_id=lesson_id, exam_pool=pool, qid=qd.qid, content_hash=qd.digest(), **values))
+        report.bump(what, "created")
+    else:
+        _apply(question, values, qd.digest(), now, report, what)
+
+
 def sync_content(*, session: Session, courses: list[CourseData], now: datetime) -> SyncReport:
     report = SyncReport()
     existing_courses = {c.slug: c for c in session.exec(select(Course))}
     existing_lessons = {lesson.key: lesson for lesson in session.exec(select(Lesson))}
-    existing_questions = {(q.lesson_id, q.qid): q for q in session.exec(select(Question))}
+    existing_questions = {(q.lesson_id, q.exam_pool, q.qid): q for q in session.exec(select(Question))}
     seen_courses, seen_lessons, seen_questions = set(), set(), set()
 
     for cd in courses:
@@ -99,33 +120,19 @@ def sync_content(*, session: Session, courses: list[CourseData], now: datetime) 
                 _apply(lesson, values, ld.digest(), now, report, "lesson")
             seen_lessons.add(lesson.id)
 
-            for qd in ld.questions:
-                values = dict(
-                    type=qd.type,
-                    stem=qd.stem,
-                    options=qd.options,
-                    answer=qd.answer,
-                    section=qd.section,
-                    explanation=qd.explanation,
-                    order=qd.order,
-                )
-                question = existing_questions.get((lesson.id, qd.qid))
-                if question is None:
-                    question = Question(lesson_id=lesson.id, qid=qd.qid, content_hash=qd.digest(), **values)
-                    session.add(question)
-                    report.bump("question", "created")
-                else:
-                    _apply(question, values, qd.digest(), now, report, "question")
-                seen_questions.add((lesson.id, qd.qid))
+            for pool, questions in ((False, ld.questions), (True, ld.exam_questions)):
+                for qd in questions:
+                    _sync_question(session, lesson.id, pool, qd, existing_questions, now, report)
+                    seen_questions.add((lesson.id, pool, qd.qid))
 
     for what, rows, seen, key in (
         ("course", existing_courses.values(), seen_courses, lambda r: r.id),
         ("lesson", existing_lessons.values(), seen_lessons, lambda r: r.id),
-        ("question", existing_questions.values(), seen_questions, lambda r: (r.lesson_id, r.qid)),
+        ("question", existing_questions.values(), seen_questions, lambda r: (r.lesson_id, r.exam_pool, r.qid)),
     ):
         for row in rows:
             if key(row) not in seen and row.retired_at is None:
                 row.retired_at = now
-                report.bump(what, "retired")
+                report.bump("exam" if what == "question" and row.exam_pool else what, "retired")
     session.flush()
     return report

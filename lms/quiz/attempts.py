@@ -20,7 +20,7 @@ from lms import progress, question_types
 from lms.content.models import Course, Lesson, Question
 from lms.question_types import LETTERS
 from lms.quiz import grading
-from lms.quiz.bank import course_bank, draw_exam, lesson_questions, required_lessons
+from lms.quiz.bank import draw_exam, exam_pool, lesson_questions, required_lessons
 from lms.quiz.models import Attempt, AttemptQuestion
 
 _rng = random.SystemRandom()
@@ -145,7 +145,7 @@ def start_lesson_attempt(*, session: Session, user_id: int, lesson: Lesson, cour
 
 def start_exam_attempt(*, session: Session, user_id: int, course: Course, now: datetime, rng=None) -> Attempt:
     """A new exam attempt, or the one still running. N questions drawn at random from the
-    course's bank, unseen ones (in this member's earlier attempts) first."""
+    course's exam pool, unseen ones (in this member's earlier attempts) first."""
     rng = rng or _rng
     target = f"exam:{course.id}"
     attempts = attempts_at(session, user_id, target)
@@ -162,9 +162,9 @@ def start_exam_attempt(*, session: Session, user_id: int, course: Course, now: d
         raise QuizError("您已通过本课程的结业考试，无需再考。", 409)
     if len(attempts) >= course.exam_max_attempts:
         raise QuizError(f"本课程结业考试最多可考 {course.exam_max_attempts} 次，您的考试机会已用完。", 409)
-    bank = course_bank(session=session, course_id=course.id)
+    bank = exam_pool(session=session, course_id=course.id)
     if not bank:
-        raise QuizError("本课程题库为空，暂不能考试。", 404)
+        raise QuizError("本课程的考试题库为空，暂不能考试。", 404)
     drawn = draw_exam(session=session, user_id=user_id, target=target, bank=bank, count=course.exam_questions, rng=rng)
     attempt = Attempt(
         kind="exam", target=target, user_id=user_id, course_id=course.id, number=len(attempts) + 1,

@@ -1,4 +1,8 @@
-"""Which questions an attempt draws: a lesson's quiz, a course's exam bank, the exam draw."""
+"""Which questions an attempt draws: a lesson's quiz, a course's exam pool, the exam draw.
+
+The two never meet (issue 13): a lesson quiz draws only its lesson's quiz questions, an exam only
+its course's pool (Question.exam_pool, from exam.yaml), so a lesson-quiz review never shows an
+exam question."""
 
 from __future__ import annotations
 
@@ -19,11 +23,11 @@ def _active_questions(session: Session, *conditions) -> list[Question]:
 
 
 def lesson_questions(*, session: Session, lesson_id: int) -> list[Question]:
-    return _active_questions(session, Question.lesson_id == lesson_id)
+    return _active_questions(session, Question.lesson_id == lesson_id, Question.exam_pool.is_(False))
 
 
-def course_bank(*, session: Session, course_id: int) -> list[Question]:
-    return _active_questions(session, Lesson.course_id == course_id)
+def exam_pool(*, session: Session, course_id: int) -> list[Question]:
+    return _active_questions(session, Lesson.course_id == course_id, Question.exam_pool.is_(True))
 
 
 def required_lessons(*, session: Session, course_id: int) -> list[Lesson]:

@@ -36,7 +36,8 @@ class QuestionStat:
 
 
 def question_stats(*, session: Session, scope: Scope, course: Course) -> list[QuestionStat]:
-    """Per question of the course: graded answers and correct ones by members in scope, worst first."""
+    """Per question of the course (lesson quizzes and the exam pool alike): graded answers and correct
+    ones by members in scope, worst first."""
     counts = {
         qid: (n, c or 0)
         for qid, n, c in session.exec(

@@ -46,7 +46,8 @@ class LessonQuizSummary:
 def lesson_summary(*, session: Session, user_id: int, lesson: Lesson, course: Course) -> LessonQuizSummary:
     attempts = attempts_at(session, user_id, f"lesson:{lesson.id}")
     count = session.exec(
-        select(sa.func.count(Question.id)).where(Question.lesson_id == lesson.id, Question.retired_at.is_(None))
+        select(sa.func.count(Question.id)).where(Question.lesson_id == lesson.id, Question.retired_at.is_(None),
+                                                 Question.exam_pool.is_(False))
     ).one()
     return LessonQuizSummary(
         question_count=count,

@@ -33,10 +33,26 @@ def _stated_texts():
     for course in courses:
         for lesson in course.lessons:
             yield lesson.key, lesson.body_md
-            for q in lesson.questions:
-                correct = [q.options[LETTERS.index(a)] for a in q.answer] if q.type in ("single", "multiple") else []
-                accepted = q.answer[:1] if q.type == "blank" else []  # the rest are alternative spellings
-                yield f"{lesson.key}#{q.qid}", " ".join([q.stem, q.explanation, *correct, *map(str, accepted)])
+            # The lesson's quiz and its share of the course's exam pool (exam.yaml) alike.
+            for where, questions in ((lesson.key, lesson.questions), (f"{course.slug}/exam.yaml", lesson.exam_questions)):
+                for q in questions:
+                    yield f"{where}#{q.qid}", _stated(q)
+
+
+def _stated(q) -> str:
+    correct = [q.options[LETTERS.index(a)] for a in q.answer] if q.type in ("single", "multiple") else []
+    accepted = q.answer[:1] if q.type == "blank" else []  # the rest are alternative spellings
+    return " ".join([q.stem, q.explanation, *correct, *map(str, accepted)])
+
+
+def test_exam_pools_are_checked_too():
+    """Guards the test above: every course's exam pool is among the texts it checks."""
+    courses, _ = load_tree(ROOT / "content")
+    checked = {where for where, _ in _stated_texts()}
+    for course in courses:
+        pool = [q for lesson in course.lessons for q in lesson.exam_questions]
+        assert len(pool) >= 2 * course.exam["questions"]
+        assert {f"{course.slug}/exam.yaml#{q.qid}" for q in pool} <= checked
 
 
 def test_every_figure_comes_from_the_seeds(seed_text):

@@ -92,6 +92,20 @@ QUIZ = """- id: q1
   explanation: 见正文。
 """
 
+# The course's exam pool: 2 x exam.questions (5) items, none repeating a quiz question.
+EXAM = "".join(
+    f"""- id: e{n}
+  lesson: 01-first
+  type: single
+  stem: 考试题之{n}：下列哪一项正确？
+  options: [丁{n}, 戊{n}, 己{n}]
+  answer: A
+  section: 一、正文
+  explanation: 见正文第{n}处。
+"""
+    for n in range(1, 11)
+)
+
 
 @pytest.fixture
 def tree_dir(tmp_path) -> Path:
@@ -100,6 +114,7 @@ def tree_dir(tmp_path) -> Path:
     (course / "course.md").write_text(COURSE_MD, encoding="utf-8")
     (course / "01-first.md").write_text(LESSON_MD, encoding="utf-8")
     (course / "01-first.quiz.yaml").write_text(QUIZ, encoding="utf-8")
+    (course / "exam.yaml").write_text(EXAM, encoding="utf-8")
     return tmp_path / "content"
 
 

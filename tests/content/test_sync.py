@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
 import sqlalchemy as sa
+import yaml
 
 from lms.content.models import Course, Lesson, Question
 
@@ -39,15 +41,26 @@ def test_removed_lesson_is_retired_not_deleted_and_comes_back(runner, db, tmp_pa
     moved.mkdir()
     shutil.move(lesson_md, moved / lesson_md.name)
     shutil.move(lesson_md.with_name(lesson_md.name[:-3] + ".quiz.yaml"), moved)
+    # Its exam-pool questions go too (they must name a lesson of the course); the exam draws fewer.
+    exam, course_md = course_dir / "exam.yaml", course_dir / "course.md"
+    exam_text, course_text = exam.read_text(encoding="utf-8"), course_md.read_text(encoding="utf-8")
+    kept = [q for q in yaml.safe_load(exam_text) if q["lesson"] != lesson_md.stem]
+    exam.write_text(yaml.safe_dump(kept, allow_unicode=True), encoding="utf-8")
+    course_md.write_text(re.sub(r"questions: \d+", f"questions: {len(kept) // 2}", course_text, count=1), encoding="utf-8")
     out = runner.invoke(args=["lms", "content", "sync", "--path", str(root)])
     assert out.exit_code == 0, out.output
     with db() as s:
         lesson = s.exec(sa.select(Lesson).where(Lesson.key == key)).scalar_one()
         assert lesson.retired_at is not None
         lesson_id = lesson.id
+        retired = s.exec(sa.select(Question).where(Question.lesson_id == lesson_id)).scalars().all()
+        assert retired and all(q.retired_at is not None for q in retired)  # quiz and pool questions alike
     for f in moved.iterdir():
         shutil.move(f, course_dir / f.name)
-    runner.invoke(args=["lms", "content", "sync", "--path", str(root)])
+    exam.write_text(exam_text, encoding="utf-8")
+    course_md.write_text(course_text, encoding="utf-8")
+    out = runner.invoke(args=["lms", "content", "sync", "--path", str(root)])
+    assert out.exit_code == 0, out.output
     with db() as s:
         lesson = s.exec(sa.select(Lesson).where(Lesson.key == key)).scalar_one()
         assert lesson.retired_at is None and lesson.id == lesson_id

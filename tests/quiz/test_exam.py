@@ -132,7 +132,7 @@ def test_retakes_prefer_unseen_questions_attempts_are_limited_and_answers_reveal
     pass_all_lessons(db, member.id)
     course, _ = course_and_lessons(db)
     with db() as s:
-        bank_ids = {q.id for q in bank.course_bank(session=s, course_id=course.id)}
+        bank_ids = {q.id for q in bank.exam_pool(session=s, course_id=course.id)}
     seen: set[int] = set()
     scores = []
     for n in range(course.exam_max_attempts):
@@ -205,3 +205,43 @@ def test_wrong_values_helper_really_is_wrong(db, make_user, synced):
         items = attempts.attempt_items(session=s, attempt=attempt)
         answering.submit(session=s, attempt=attempt, answers={i.question.id: wrong_values(i) for i in items}, now=T0)
         assert attempt.score == 0
+
+
+def test_exam_draws_only_from_the_pool_and_lesson_quizzes_never_do(client, member, db):
+    course, lessons = course_and_lessons(db)
+    page = client.get(f"/courses/{COURSE}").get_data(as_text=True)
+    assert "从本课程考试题库随机抽取 20 题" in page
+    lesson_drawn: set[int] = set()
+    for lesson in lessons:
+        with db() as s:
+            attempt = attempts.start_lesson_attempt(session=s, user_id=member.id, lesson=lesson, course=course, now=T0)
+            items = attempts.attempt_items(session=s, attempt=attempt)
+            assert items and all(i.question.lesson_id == lesson.id and not i.question.exam_pool for i in items)
+            lesson_drawn |= {i.question.id for i in items}
+            s.commit()
+    pass_all_lessons(db, member.id)
+    with db() as s:
+        pool = bank.exam_pool(session=s, course_id=course.id)
+        assert len(pool) >= 2 * course.exam_questions and all(q.exam_pool for q in pool)
+        assert {q.lesson_id for q in pool} <= {le.id for le in lessons}
+    pool_ids = {q.id for q in pool}
+    for _ in range(course.exam_max_attempts):
+        attempt_id = _exam_id(start_exam(client))
+        drawn = _exam_questions(db, attempt_id)
+        assert len(drawn) == course.exam_questions and drawn <= pool_ids and not drawn & lesson_drawn
+        submit(client, attempt_id, form_for(db, attempt_id, right=0))
+
+
+def test_revealed_exam_review_links_each_question_to_its_lesson_section(client, member, db):
+    from lms.content.render import section_anchor
+
+    pass_all_lessons(db, member.id)
+    course, lessons = course_and_lessons(db)
+    slugs = {le.id: le.slug for le in lessons}
+    attempt_id = _exam_id(start_exam(client))
+    submit(client, attempt_id, form_for(db, attempt_id))
+    review = client.get(f"/quiz/attempts/{attempt_id}").get_data(as_text=True)
+    assert "<dt>正确答案</dt>" in review  # passed: answers are shown
+    for item in items_of(db, attempt_id):
+        q = item.question
+        assert f'href="/courses/{COURSE}/{slugs[q.lesson_id]}#{section_anchor(q.section)}"' in review

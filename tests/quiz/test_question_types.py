@@ -161,6 +161,18 @@ QUIZ = """- id: n1
     for i in range(7)  # a lesson has at least 8 questions
 )
 
+EXAM = "".join(  # the course's exam pool: 2 x exam.questions
+    f"""- id: e{i}
+  lesson: 01-only
+  type: judge
+  stem: 考试题{i}：公示期不少于{i}个月。
+  answer: false
+  section: 一、正文
+  explanation: 公示期不少于5个工作日。
+"""
+    for i in range(10)
+)
+
 
 @pytest.fixture
 def number_type(app):
@@ -178,6 +190,7 @@ def number_tree(tmp_path):
     (course / "course.md").write_text(COURSE_MD, encoding="utf-8")
     (course / "01-only.md").write_text(LESSON_MD, encoding="utf-8")
     (course / "01-only.quiz.yaml").write_text(QUIZ, encoding="utf-8")
+    (course / "exam.yaml").write_text(EXAM, encoding="utf-8")
     return tmp_path / "content"
 
 
@@ -205,7 +218,7 @@ def test_a_new_type_needs_only_its_class_and_partial(number_type, runner, number
     assert f'<input type="number" class="number-answer" name="q_{question.id}" value="">' in html
 
     # A value the type refuses is a clear error; nothing is graded.
-    form = {f"q_{q.id}": ["true"] for q in _questions(db) if q.type == "judge"}
+    form = {f"q_{q.id}": ["true"] for q in _questions(db) if q.type == "judge" and not q.exam_pool}
     token = csrf_token(client, f"/quiz/attempts/{attempt_id}")
     bad = client.post(f"/quiz/attempts/{attempt_id}/submit",
                       data={**form, f"q_{question.id}": "五", "csrf_token": token})

@@ -54,3 +54,24 @@ def test_members_get_403_and_managers_see_the_nav_link(client, login, tree, sync
     home = client.get("/").get_data(as_text=True)
     assert 'href="/quiz/stats"' in home
     assert COURSE in client.get("/quiz/stats").get_data(as_text=True)
+
+
+def test_exam_pool_questions_are_counted_and_marked(client, login, tree, synced, db):
+    from lms import clock
+    from lms.quiz import answering, attempts
+    from tests.quiz.helpers import course_and_lessons, pass_all_lessons, right_values
+
+    course, _ = course_and_lessons(db)
+    pass_all_lessons(db, tree["m1"].id)
+    with db() as s:
+        exam = attempts.start_exam_attempt(session=s, user_id=tree["m1"].id, course=course, now=clock.now())
+        items = attempts.attempt_items(session=s, attempt=exam)
+        answering.submit(session=s, attempt=exam, answers={i.question.id: right_values(i) for i in items},
+                         now=clock.now())
+        s.commit()
+    login(tree["sec1"])
+    html = client.get(f"/quiz/stats/{COURSE}").get_data(as_text=True)
+    first = items[0].question
+    assert first.exam_pool and _row(html, first.stem) == ["1", "1", "100%"]
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", html, re.S) if first.stem in r)
+    assert '<span class="tag">考试题库</span>' in row
