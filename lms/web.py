@@ -1,5 +1,7 @@
 """Small request helpers the slices' views share: the gate in front of secretary and admin pages,
-the ?year= argument, a safe local redirect target, and the Content-Disposition of a download."""
+the ?year= argument, integers read from a URL or a form (bounded, so an id past what the database
+holds is "not found", not a 500), a safe local redirect target, and the Content-Disposition of a
+download."""
 
 from __future__ import annotations
 
@@ -8,12 +10,53 @@ from urllib.parse import quote, urlsplit
 from flask import Response, abort, request
 from flask_login import current_user
 from sqlmodel import Session
+from werkzeug.routing import IntegerConverter
 
 from lms import clock
 from lms.access import Scope, scope_for
 from lms.db import get_session
 
 FIRST_YEAR = 2000
+# The largest value an INTEGER column holds (4 bytes on PostgreSQL; every id is one). A larger
+# number in a URL or a form names nothing, and SQLite (OverflowError past 2^63) or PostgreSQL
+# (out of range) would fail on it rather than find no row.
+INT_MAX = 2**31 - 1
+
+
+def bounded_int(value: object) -> int:
+    """int(value) when it lies within ±INT_MAX; ValueError otherwise (TypeError for None).
+
+    Pass it as `type=` to request.args.get / request.form.get (a bad value then reads as the
+    default), or call it and turn ValueError into a 400."""
+    number = int(value)  # type: ignore[call-overload]
+    if not -INT_MAX - 1 <= number <= INT_MAX:
+        raise ValueError(f"{number} is out of range")
+    return number
+
+
+def int_or_none(value: object) -> int | None:
+    """bounded_int(value), or None when it is missing, not an integer or out of range."""
+    try:
+        return bounded_int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def form_ints(name: str) -> list[int]:
+    """Every value of a repeated form field as ints (ticked ids); 400 if one is not an id."""
+    try:
+        return [bounded_int(v) for v in request.form.getlist(name)]
+    except ValueError:
+        abort(400)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """The app's `<int:…>` URL converter: Flask's, but a number past INT_MAX does not match the
+    route, so the URL is a 404 like any other id that names nothing (lms/__init__.py installs it)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def require_manager() -> Session:
@@ -34,7 +77,7 @@ def manager_scope() -> tuple[Session, Scope]:
 
 def requested_year() -> int | None:
     """?year= when it is a year from 2000 to this one, else None."""
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=bounded_int)
     return year if year and FIRST_YEAR <= year <= clock.today().year else None
 
 

@@ -6,6 +6,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.auth.models import ROLE_LABELS
+from lms.web import bounded_int
 
 try:  # WTForms ≥ 3.3 declares options as SelectChoice (tuples are deprecated there)
     from wtforms.fields.choices import SelectChoice as _SelectChoice
@@ -27,7 +28,7 @@ class MemberForm(FlaskForm):
     member_no = StringField("党员编号", filters=[_strip], validators=[Optional(), Length(max=32, message="党员编号最多 32 位。")])
     phone = TelField("手机号", filters=[_strip], validators=[Optional(), Length(max=20, message="手机号过长。")])
     role = SelectField("角色", choices=[], default="member")
-    org_id = SelectField("所在支部", coerce=int, choices=[], validate_choice=False)
+    org_id = SelectField("所在支部", coerce=bounded_int, choices=[], validate_choice=False)
 
     def setup(self, *, roles: tuple[str, ...], branches: list | None) -> MemberForm:
         """Role choices the actor may grant (none: the field is removed) and branch choices (None: removed)."""
@@ -60,7 +61,7 @@ class ResetPasswordForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    org_id = SelectField("调整到", coerce=int, choices=[], validate_choice=False)
+    org_id = SelectField("调整到", coerce=bounded_int, choices=[], validate_choice=False)
 
 
 class ImportForm(FlaskForm):
