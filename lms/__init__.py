@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from lms import clock, db, hooks, units
@@ -133,9 +133,35 @@ def _register_error_pages(app: Flask) -> None:
     register_unavailable(app)
 
 
+# Responses a shared cache or the browser's history may keep: static files and the public
+# certificate verification (the same for everyone). Everything else may be someone's own page.
+CACHEABLE_ENDPOINTS = frozenset({"certificates.verify", "certificates.verify_form"})
+
+
+def _cacheable(endpoint: str | None) -> bool:
+    if endpoint == "static" or (endpoint or "").endswith(".static"):
+        return True
+    if endpoint in CACHEABLE_ENDPOINTS:
+        from flask_login import current_user
+
+        return not current_user.is_authenticated
+    return False
+
+
 def _register_security_headers(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul():
+        # A NUL in the path or the query string names nothing, and PostgreSQL refuses it in a query
+        # (a 500). Forms refuse it field by field with a message (lms.textcheck).
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+            abort(400)
+
     @app.after_request
     def _headers(resp):
+        if not _cacheable(request.endpoint) and "no-store" not in resp.headers.get("Cache-Control", ""):
+            # Personal pages, the login page, downloads: not kept by a proxy, nor shown again by
+            # the Back button after logout on a shared computer.
+            resp.headers["Cache-Control"] = "no-store"
         resp.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
 
-from lms import clock
+from lms import clock, textcheck
 from lms.access import Scope, scope_for
 from lms.db import get_session
 
@@ -99,7 +99,10 @@ def safe_local_path(target: str | None) -> str | None:
 
 def attachment(resp: Response, name: str, *, ascii_name: str | None = None) -> Response:
     """Mark `resp` as a download saved as `name` (UTF-8, RFC 5987), with an ASCII `filename`
-    for old clients when `ascii_name` is given."""
+    for old clients when `ascii_name` is given. Invisible and control characters are dropped from
+    both (lms.textcheck.safe_filename): a name read from the database cannot spoof the extension."""
+    name = textcheck.safe_filename(name)
+    ascii_name = textcheck.safe_filename(ascii_name).replace('"', "") if ascii_name else None
     fallback = f'filename="{ascii_name}"; ' if ascii_name else ""
     resp.headers["Content-Disposition"] = f"attachment; {fallback}filename*=UTF-8''{quote(name)}"
     return resp
