@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from lms import clock, db, hooks, units
@@ -148,13 +148,25 @@ def _cacheable(endpoint: str | None) -> bool:
     return False
 
 
+NUL_MESSAGE = "提交的内容或网址中含有空字符（U+0000），无法处理。请删除后重试。"
+
+
+def _has_nul() -> bool:
+    """A NUL in the path, a query argument or a form field (names included; not uploaded files)."""
+    fields = [request.args] + ([request.form] if request.method in ("POST", "PUT", "PATCH", "DELETE") else [])
+    return "\x00" in request.path or any("\x00" in k or "\x00" in v for f in fields for k, v in f.items(multi=True))
+
+
 def _register_security_headers(app: Flask) -> None:
     @app.before_request
     def _refuse_nul():
-        # A NUL in the path or the query string names nothing, and PostgreSQL refuses it in a query
-        # (a 500). Forms refuse it field by field with a message (lms.textcheck).
-        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-            abort(400)
+        # No NUL reaches a query or a row: PostgreSQL refuses it in text (a 500), and nobody types
+        # one (the other invisible characters are refused field by field, lms.textcheck).
+        if not _has_nul():
+            return None
+        if request.accept_mimetypes.best == "application/json" or "X-CSRFToken" in request.headers:
+            return jsonify(ok=False, message=NUL_MESSAGE), 400
+        return render_template("errors/error.html", code=400, title="请求有误", text=NUL_MESSAGE), 400
 
     @app.after_request
     def _headers(resp):

@@ -11,17 +11,13 @@ broken CSV row or header; PostgreSQL refuses NUL outright) have no place there:
 - `safe_filename` strips them from a download's or a ZIP entry's name (defence in depth: the
   names were written before these rules, or come from elsewhere).
 
-`CheckedForm` is the base of every form of the app: it applies the rule to each text field.
+Pure (no Flask): lms.web.CheckedForm, the base of every form of the app, applies the rules to each
+text field; the roster import, the CLI and the question types call `problem` themselves.
 """
 
 from __future__ import annotations
 
 import re
-
-from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
-from wtforms.csrf.core import CSRFTokenField
-from wtforms.validators import ValidationError
 
 BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 ZERO_WIDTH = "\u200b-\u200d\u2060\ufeff"
@@ -54,29 +50,3 @@ def safe_filename(name: str) -> str:
     spaces one) and without path separators: safe in Content-Disposition and as a ZIP entry."""
     cleaned = SINGLE_LINE.sub(" ", name).replace("/", " ").replace("\\", " ")
     return re.sub(r" {2,}", " ", cleaned).strip() or "下载"
-
-
-class PlainText:
-    """WTForms validator: refuses what `problem` refuses, naming the field by its label."""
-
-    def __init__(self, *, multiline: bool = False):
-        self.multiline = multiline
-
-    def __call__(self, form, field) -> None:
-        if isinstance(field.data, str) and (message := problem(field.data, label=str(field.label.text),
-                                                               multiline=self.multiline)):
-            raise ValidationError(message)
-
-
-class CheckedForm(FlaskForm):
-    """FlaskForm whose text fields refuse invisible characters: every StringField (TelField and
-    HiddenField included) by the single-line rule, every TextAreaField by the multi-line one.
-    Passwords are left alone: they are hashed, never shown, and one set before this rule must still
-    log in. The field keeps what was typed, so the page shows it back with the message."""
-
-    def validate(self, extra_validators=None) -> bool:
-        extra = {name: list(v) for name, v in (extra_validators or {}).items()}
-        for name, field in self._fields.items():
-            if isinstance(field, StringField) and not isinstance(field, PasswordField | CSRFTokenField):
-                extra.setdefault(name, []).append(PlainText(multiline=isinstance(field, TextAreaField)))
-        return super().validate(extra_validators=extra)

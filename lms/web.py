@@ -1,7 +1,7 @@
 """Small request helpers the slices' views share: the gate in front of secretary and admin pages,
 the ?year= argument, integers read from a URL or a form (bounded, so an id past what the database
-holds is "not found", not a 500), a safe local redirect target, and the Content-Disposition of a
-download."""
+holds is "not found", not a 500), a safe local redirect target, the Content-Disposition of a
+download, and CheckedForm, the base of every form (text fields refuse invisible characters)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from urllib.parse import quote, urlsplit
 
 from flask import Response, abort, request
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlmodel import Session
 from werkzeug.routing import IntegerConverter
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.validators import ValidationError
 
 from lms import clock, textcheck
 from lms.access import Scope, scope_for
@@ -106,3 +110,30 @@ def attachment(resp: Response, name: str, *, ascii_name: str | None = None) -> R
     fallback = f'filename="{ascii_name}"; ' if ascii_name else ""
     resp.headers["Content-Disposition"] = f"attachment; {fallback}filename*=UTF-8''{quote(name)}"
     return resp
+
+
+class PlainText:
+    """WTForms validator: refuses what `textcheck.problem` refuses, naming the field by its label."""
+
+    def __init__(self, *, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        if not isinstance(field.data, str):
+            return
+        if message := textcheck.problem(field.data, label=str(field.label.text), multiline=self.multiline):
+            raise ValidationError(message)
+
+
+class CheckedForm(FlaskForm):
+    """FlaskForm whose text fields refuse invisible characters: every StringField (TelField and
+    HiddenField included) by the single-line rule, every TextAreaField by the multi-line one.
+    Passwords are left alone: they are hashed, never shown, and one set before this rule must still
+    log in. The field keeps what was typed, so the page shows it back with the message."""
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(v) for name, v in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if isinstance(field, StringField) and not isinstance(field, PasswordField | CSRFTokenField):
+                extra.setdefault(name, []).append(PlainText(multiline=isinstance(field, TextAreaField)))
+        return super().validate(extra_validators=extra)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from lms.textcheck import CheckedForm
+from lms.web import CheckedForm
 
 
 class LoginForm(CheckedForm):

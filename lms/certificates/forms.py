@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from lms.textcheck import CheckedForm
+from lms.web import CheckedForm
 
 
 class RevokeForm(CheckedForm):

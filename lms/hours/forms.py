@@ -5,7 +5,7 @@ from datetime import datetime
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from lms.textcheck import CheckedForm
+from lms.web import CheckedForm
 
 
 class CnDateField(DateField):

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from lms.hours.forms import CnDateField, CnIntegerField
 from lms.offline.models import SESSION_TYPES
 from lms.orgs.forms import choice
-from lms.textcheck import CheckedForm
+from lms.web import CheckedForm
 
 
 class SessionForm(CheckedForm):

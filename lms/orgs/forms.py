@@ -5,8 +5,7 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.auth.models import ROLE_LABELS
-from lms.textcheck import CheckedForm
-from lms.web import bounded_int
+from lms.web import CheckedForm, bounded_int
 
 try:  # WTForms ≥ 3.3 declares options as SelectChoice (tuples are deprecated there)
     from wtforms.fields.choices import SelectChoice as _SelectChoice
