@@ -218,3 +218,15 @@ def test_nul_never_reaches_the_database(client, tree, login, db):
     resp = client.post("/hours/beat", data={"token": "x\x00"}, headers={"X-CSRFToken": token})
     assert resp.status_code == 400 and NUL_TEXT in resp.get_json()["message"]
     assert _user_count(db) == before
+
+
+def test_a_blank_answer_refuses_invisible_characters():
+    from lms import question_types
+    from lms.question_types import BadAnswer
+
+    blank = question_types.get("blank")
+    with pytest.raises(BadAnswer, match=r"U\+202E"):
+        blank.parse([], ["三十二\u202e"])
+    with pytest.raises(BadAnswer, match=r"U\+200B"):
+        blank.parse([], ["32\u200b"])
+    assert blank.parse([], [" ３２ "]) == ["３２"]
