@@ -13,7 +13,9 @@ TEST_PKGS := chromium poppler-utils
 run: setup
 	@$(FLASK) lms demo
 	@echo "服务地址：http://127.0.0.1:5000  （Ctrl+C 停止）"
-	@$(FLASK) run --host 127.0.0.1 --port 5000
+	@# gunicorn with the production configuration, not `flask run`: Werkzeug's development server
+	@# names itself and its Python version in a Server header that an app cannot remove.
+	@GUNICORN_BIND=127.0.0.1:5000 GUNICORN_WORKERS=2 $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 test: setup test-system-deps
 	$(BIN)/ruff check lms tests bench wsgi.py migrations/env.py

@@ -7,6 +7,8 @@ embedded SQLite set-up and a PostgreSQL deployment.
 import multiprocessing
 import os
 
+import gunicorn.http.wsgi
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: the app does short database work per request. 2×cores+1 is the usual start.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -29,3 +31,16 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # Behind nginx on the same host: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = False  # each worker opens its own database pool
+
+
+# No "Server: gunicorn" header: it would tell a scanner which software (and so which known flaws)
+# to try. gunicorn has no setting for it; its responses start from Response.default_headers,
+# which this file (loaded by the master before it forks the workers) filters.
+_default_headers = gunicorn.http.wsgi.Response.default_headers
+
+
+def _without_server_header(self):
+    return [line for line in _default_headers(self) if not line.lower().startswith("server:")]
+
+
+gunicorn.http.wsgi.Response.default_headers = _without_server_header

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from lms import clock, db, hooks, units
@@ -32,6 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from lms.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids past INT_MAX are 404s
     db.init_app(app)
     hooks.init_app(app)  # before the blueprints, whose slices register their panels
     login_manager.init_app(app)
@@ -130,9 +133,47 @@ def _register_error_pages(app: Flask) -> None:
     register_unavailable(app)
 
 
+# Responses a shared cache or the browser's history may keep: static files and the public
+# certificate verification (the same for everyone). Everything else may be someone's own page.
+CACHEABLE_ENDPOINTS = frozenset({"certificates.verify", "certificates.verify_form"})
+
+
+def _cacheable(endpoint: str | None) -> bool:
+    if endpoint == "static" or (endpoint or "").endswith(".static"):
+        return True
+    if endpoint in CACHEABLE_ENDPOINTS:
+        from flask_login import current_user
+
+        return not current_user.is_authenticated
+    return False
+
+
+NUL_MESSAGE = "提交的内容或网址中含有空字符（U+0000），无法处理。请删除后重试。"
+
+
+def _has_nul() -> bool:
+    """A NUL in the path, a query argument or a form field (names included; not uploaded files)."""
+    fields = [request.args] + ([request.form] if request.method in ("POST", "PUT", "PATCH", "DELETE") else [])
+    return "\x00" in request.path or any("\x00" in k or "\x00" in v for f in fields for k, v in f.items(multi=True))
+
+
 def _register_security_headers(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul():
+        # No NUL reaches a query or a row: PostgreSQL refuses it in text (a 500), and nobody types
+        # one (the other invisible characters are refused field by field, lms.textcheck).
+        if not _has_nul():
+            return None
+        if request.accept_mimetypes.best == "application/json" or "X-CSRFToken" in request.headers:
+            return jsonify(ok=False, message=NUL_MESSAGE), 400
+        return render_template("errors/error.html", code=400, title="请求有误", text=NUL_MESSAGE), 400
+
     @app.after_request
     def _headers(resp):
+        if not _cacheable(request.endpoint) and "no-store" not in resp.headers.get("Cache-Control", ""):
+            # Personal pages, the login page, downloads: not kept by a proxy, nor shown again by
+            # the Back button after logout on a shared computer.
+            resp.headers["Cache-Control"] = "no-store"
         resp.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

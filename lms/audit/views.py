@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from lms.access import scope_for
 from lms.audit import bp, services
 from lms.db import get_session
+from lms.web import bounded_int
 
 
 def _parse_date(raw: str, label: str, errors: list[str]) -> date | None:
@@ -38,7 +39,7 @@ def index():
     )
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         errors.append("开始日期不能晚于结束日期。")
-    page = request.args.get("page", 1, type=int) or 1
+    page = request.args.get("page", 1, type=bounded_int) or 1
     result = services.list_events(session=session, scope=scope, filters=filters, page=page)
     actions = services.actions_in_scope(session=session, scope=scope)
     return render_template(

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from lms.web import CheckedForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(CheckedForm):
     login = StringField("党员编号或手机号", validators=[DataRequired("请输入党员编号或手机号。"), Length(max=32)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码。")])
     remember = BooleanField("在这台设备上保持登录")
     submit = SubmitField("登录")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(CheckedForm):
     old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码。")])
     new_password = PasswordField(
         "新密码", validators=[DataRequired("请输入新密码。"), Length(min=8, max=128, message="密码长度需在 8 到 128 位之间。")]

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from lms.web import CheckedForm
 
-class RevokeForm(FlaskForm):
+
+class RevokeForm(CheckedForm):
     reason = TextAreaField(
         "撤销原因",
         validators=[DataRequired("请填写撤销原因。"), Length(max=500, message="撤销原因不能超过 500 字。")],
     )
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(CheckedForm):
     class Meta:
         csrf = False  # a public GET form
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
-from lms import clock, units
+from lms import clock, textcheck, units
 from lms.access import Scope
 from lms.auth.models import User
 from lms.certificates import codes, pdf, render
@@ -242,9 +241,9 @@ def mask_name(name: str) -> str:
 
 
 def download_name(cert: Certificate) -> str:
-    # No control characters: a line break in a (legacy) name must not break the response header.
-    holder = re.sub(r"[\x00-\x1f\x7f/\\]+", " ", cert.holder_name).strip()
-    return f"{holder}-{cert.kind_label}-{cert.serial}.pdf"
+    # No control, bidi or zero-width characters and no slashes: a line break in a (legacy) name must
+    # not break the response header, nor an RTL override turn "…-2026-0001.pdf" around on screen.
+    return textcheck.safe_filename(f"{cert.holder_name}-{cert.kind_label}-{cert.serial}.pdf")
 
 
 def combined_pdf(certs: list[Certificate]) -> bytes:

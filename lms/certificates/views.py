@@ -16,14 +16,11 @@ from lms.db import get_session
 from lms.extensions import limiter
 from lms.hooks import panel
 from lms.orgs.services import orgs_in_scope
-from lms.web import manager_scope, safe_local_path
+from lms.web import int_or_none, manager_scope, safe_local_path
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return int_or_none(value)
 
 
 def _me():

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from lms.web import CheckedForm
 
 
 class CnDateField(DateField):
@@ -31,7 +32,7 @@ class CnIntegerField(IntegerField):
             raise ValueError("请填写整数。") from None
 
 
-class SelfReportForm(FlaskForm):
+class SelfReportForm(CheckedForm):
     study_date = CnDateField("学习日期", validators=[InputRequired("请填写学习日期。")])
     minutes = CnIntegerField(
         "学习时长（分钟）",
@@ -44,15 +45,15 @@ class SelfReportForm(FlaskForm):
     )
 
 
-class DecideForm(FlaskForm):
+class DecideForm(CheckedForm):
     """Approve: only the CSRF token."""
 
 
-class RejectForm(FlaskForm):
+class RejectForm(CheckedForm):
     reason = StringField("不通过理由", validators=[DataRequired("请填写不通过的理由。"), Length(max=500, message="不超过 500 字。")])
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(CheckedForm):
     minutes = CnIntegerField(
         "调整分钟数（减少请填负数）",
         validators=[InputRequired("请填写调整分钟数。"), NumberRange(-6000, 6000, "调整分钟数的绝对值不超过 6000。")],

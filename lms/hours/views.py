@@ -13,7 +13,7 @@ from lms.hours.chart import month_chart
 from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
 from lms.hours.templating import tracker_settings
 from lms.orgs import services as orgs
-from lms.web import manager_scope, year_arg
+from lms.web import bounded_int, form_ints, manager_scope, year_arg
 
 # ---------------------------------------------------------------- the tracker's endpoints (JSON)
 
@@ -23,7 +23,7 @@ from lms.web import manager_scope, year_arg
 def start():
     """Open a study session on a lesson: a new token; other tabs and devices are superseded."""
     session = get_session()
-    lesson_id = request.form.get("lesson_id", type=int)
+    lesson_id = request.form.get("lesson_id", type=bounded_int)
     lesson = content.active_lesson(session=session, lesson_id=lesson_id)
     if lesson is None:
         return jsonify(state="not_found"), 404
@@ -225,10 +225,7 @@ def approve_batch():
     session, scope = manager_scope()
     if not DecideForm().validate_on_submit():
         abort(400)
-    try:
-        ids = [int(v) for v in request.form.getlist("report_ids")]
-    except ValueError:
-        abort(400)
+    ids = form_ints("report_ids")
     if not ids:
         flash("请先勾选要通过的申报。", "error")
         return redirect(url_for("hours.review"))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
-from lms import clock
+from lms import clock, textcheck
 from lms.access import Scope
 from lms.auth.models import User
 from lms.content import services as content
@@ -43,6 +43,9 @@ def clean_text(raw: str | None) -> str:
 
 
 def check_length(text: str) -> None:
+    """The length, and no bidi controls (a multi-line field's rule, lms.textcheck)."""
+    if message := textcheck.problem(text, label="回答", multiline=True):
+        raise NoteError(message, 400)
     if len(text) > MAX_CHARS:
         over = len(text) - MAX_CHARS
         raise NoteError(f"每题回答最多 {MAX_CHARS} 字，现在是 {len(text)} 字，请删减 {over} 字后再保存。", 400)

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.hours.forms import CnDateField, CnIntegerField
 from lms.offline.models import SESSION_TYPES
 from lms.orgs.forms import choice
+from lms.web import CheckedForm
 
 
-class SessionForm(FlaskForm):
+class SessionForm(CheckedForm):
     type = SelectField("类型", choices=[choice(t, t) for t in SESSION_TYPES], validate_choice=False)
     topic = StringField("主题", validators=[DataRequired("请填写主题。"), Length(max=200, message="主题不超过 200 字。")])
     held_on = CnDateField("日期")
@@ -27,7 +27,7 @@ class SessionForm(FlaskForm):
         return (h or 0) * 60 + (m or 0)
 
 
-class VoidForm(FlaskForm):
+class VoidForm(CheckedForm):
     reason = TextAreaField(
         "作废理由", validators=[DataRequired("请填写作废理由。"), Length(max=500, message="作废理由不超过 500 字。")]
     )

@@ -9,12 +9,12 @@ from lms.offline import bp, queries, services
 from lms.offline.forms import SessionForm, VoidForm
 from lms.offline.models import SESSION_TYPES
 from lms.orgs import services as orgs
-from lms.web import manager_scope, requested_year
+from lms.web import bounded_int, manager_scope, requested_year
 
 
 def _posted_ids() -> list[int]:
     try:
-        return [int(v) for v in request.form.getlist("attendees")]
+        return [bounded_int(v) for v in request.form.getlist("attendees")]
     except ValueError:
         abort(400)
 
@@ -62,7 +62,7 @@ def _form_errors(form: SessionForm) -> dict[str, str]:
 @login_required
 def index():
     session, scope = manager_scope()
-    org_id = request.args.get("org_id", type=int)
+    org_id = request.args.get("org_id", type=bounded_int)
     org = orgs.get_org(session=session, scope=scope, org_id=org_id) if org_id else None
     year = requested_year()
     rows = queries.list_sessions(session=session, scope=scope, org_id=org.id if org else None, year=year)
@@ -85,7 +85,7 @@ def _render_form(*, org, form, selected, choices, hidden=frozenset(), errors=Non
 @login_required
 def new():
     session, scope = manager_scope()
-    org_id = request.args.get("org_id", type=int)
+    org_id = request.args.get("org_id", type=bounded_int)
     if org_id is None:
         if current_user.is_secretary:
             return redirect(url_for("offline.new", org_id=current_user.org_id))

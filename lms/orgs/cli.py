@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlmodel import select
 
+from lms import textcheck
 from lms.auth import services
 from lms.auth.models import User
 from lms.cli_support import fail
@@ -30,6 +31,9 @@ def create_admin(login: str, name: str, org_name: str, password: str) -> None:
         services.check_password_strength(password)
     except services.PasswordError as exc:
         fail(str(exc))
+    for value, label in ((name, "姓名"), (org_name, "党委名称")):
+        if message := textcheck.problem(value, label=label):
+            fail(message)
     is_phone = bool(services.PHONE_RE.match(login))
     if not is_phone and not services.MEMBER_NO_RE.match(login):
         fail("登录名应为 11 位手机号或党员编号（字母、数字、连字符，3–32 位）。")

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField, SelectField, StringField, TelField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.auth.models import ROLE_LABELS
+from lms.web import CheckedForm, bounded_int
 
 try:  # WTForms ≥ 3.3 declares options as SelectChoice (tuples are deprecated there)
     from wtforms.fields.choices import SelectChoice as _SelectChoice
@@ -22,12 +22,12 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class MemberForm(FlaskForm):
+class MemberForm(CheckedForm):
     name = StringField("姓名", filters=[_strip], validators=[DataRequired("请填写姓名。"), Length(max=50, message="姓名最多 50 个字。")])
     member_no = StringField("党员编号", filters=[_strip], validators=[Optional(), Length(max=32, message="党员编号最多 32 位。")])
     phone = TelField("手机号", filters=[_strip], validators=[Optional(), Length(max=20, message="手机号过长。")])
     role = SelectField("角色", choices=[], default="member")
-    org_id = SelectField("所在支部", coerce=int, choices=[], validate_choice=False)
+    org_id = SelectField("所在支部", coerce=bounded_int, choices=[], validate_choice=False)
 
     def setup(self, *, roles: tuple[str, ...], branches: list | None) -> MemberForm:
         """Role choices the actor may grant (none: the field is removed) and branch choices (None: removed)."""
@@ -42,11 +42,11 @@ class MemberForm(FlaskForm):
         return self
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(CheckedForm):
     """A POST with nothing but the CSRF token (deactivate, reactivate)."""
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(CheckedForm):
     mode = RadioField(
         "新密码",
         choices=[choice("generate", "由系统生成随机密码（推荐）"), choice("manual", "由我设置一个初始密码")],
@@ -59,13 +59,13 @@ class ResetPasswordForm(FlaskForm):
             raise ValidationError("请填写初始密码，或选择由系统生成。")
 
 
-class MoveForm(FlaskForm):
-    org_id = SelectField("调整到", coerce=int, choices=[], validate_choice=False)
+class MoveForm(CheckedForm):
+    org_id = SelectField("调整到", coerce=bounded_int, choices=[], validate_choice=False)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(CheckedForm):
     file = FileField("名册文件（CSV 或 Excel .xlsx）", validators=[FileRequired("请选择要导入的文件。")])
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(CheckedForm):
     token = HiddenField(validators=[DataRequired()])

@@ -1,4 +1,4 @@
-"""Reading a roster file: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16) or XLSX into its header
+"""Reading a roster file: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16; one of them for the whole file) or XLSX into its header
 and non-blank rows, with the limits on size, rows and columns. importer.py checks and imports the rows.
 """
 
@@ -44,19 +44,76 @@ def _cell(value) -> str:
     return str(value).replace("\ufeff", "").replace("\u200b", "").strip()
 
 
-def _decode(data: bytes) -> str:
-    # UTF-16 with a BOM is Excel's "Unicode 文本"; otherwise UTF-8 (BOM or not), then GBK/GB18030.
-    bom16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-    encodings = ("utf-16",) if bom16 else ("utf-8-sig", "gb18030")
-    for encoding in encodings:
+UNREADABLE = "无法识别文件的编码或内容。请在 Excel 中“另存为” CSV（UTF-8 或 GBK 均可）或 .xlsx 后重试。"
+ENCODING_NAMES = {"utf-8": "UTF-8", "gb18030": "GBK"}
+
+
+def _line_encoding(line: bytes) -> str | None:
+    """"utf-8" when the line is UTF-8 with at least one multi-byte character of 3 bytes or more
+    (where Chinese lies: a GBK line is hardly ever that), "gb18030" when it is not UTF-8 but is
+    GBK/GB18030, "bad" when neither; None when it tells nothing (ASCII, or only 2-byte UTF-8)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
         try:
-            text = data.decode(encoding)
+            line.decode("gb18030")
         except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return text
-    raise ImportFileError("无法识别文件的编码或内容。请在 Excel 中“另存为” CSV（UTF-8 或 GBK 均可）或 .xlsx 后重试。")
+            return "bad"
+        return "gb18030"
+    return "utf-8" if any(ord(ch) >= 0x800 for ch in text) else None
+
+
+def _decode(data: bytes) -> str:
+    """The whole file in one encoding: UTF-16 when it starts with its BOM (Excel's "Unicode 文本"),
+    else strictly UTF-8 (BOM or not), else strictly GBK/GB18030. A file whose rows are not all in
+    the same one — UTF-8 rows and GBK rows pasted together, or a damaged row — is refused with the
+    first row that differs, instead of importing names garbled by the wrong guess."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ImportFileError(UNREADABLE) from None
+    else:
+        text = _decode_8bit(data)
+    if "\x00" in text:
+        raise ImportFileError(UNREADABLE)
+    return text
+
+
+def _decode_8bit(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    bom = data.startswith(b"\xef\xbb\xbf")
+    lines = [(n, _line_encoding(raw)) for n, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), 1)]
+    found = [(n, enc) for n, enc in lines if enc is not None]
+    counts = {enc: sum(1 for _, e in found if e == enc) for enc in ("utf-8", "gb18030")}
+    if not any(counts.values()):  # no row reads as either: not a text file at all
+        raise ImportFileError(UNREADABLE)
+    if bom or counts["utf-8"] > counts["gb18030"]:
+        main = "utf-8"
+    elif counts["gb18030"] > counts["utf-8"]:
+        main = "gb18030"
+    else:  # as many of each: the first row that tells decides
+        main = next((enc for _, enc in found if enc != "bad"), "gb18030")
+    first_bad = next((n for n, enc in found if enc != main), None)
+    if first_bad is None:  # every row is GBK (a UTF-8 file would have decoded above)
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:  # a character split across lines: nothing to name
+            raise ImportFileError(UNREADABLE) from None
+    other = dict(found)[first_bad]
+    if other == "bad":
+        raise ImportFileError(
+            f"第 {first_bad} 行的文字无法按 {ENCODING_NAMES[main]} 编码读取，文件可能已损坏，因此整个文件未导入。"
+            "请在 Excel 中“另存为” CSV（UTF-8 或 GBK 均可）或 .xlsx 后重试。"
+        )
+    raise ImportFileError(
+        f"第 {first_bad} 行的编码（{ENCODING_NAMES[other]}）与文件其他行（{ENCODING_NAMES[main]}）不同："
+        "同一文件中混用了两种编码，导入会使姓名变成乱码，因此整个文件未导入。"
+        "请把各行复制到同一个表格中，在 Excel 中“另存为” CSV（UTF-8）或 .xlsx 后重试。"
+    )
 
 
 def _csv_rows(data: bytes):

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.access import scope_for
 from lms.orgs import bp, import_files, import_table, importer, roster
 from lms.orgs.forms import ConfirmForm, ImportConfirmForm, ImportForm
-from lms.web import attachment, require_manager
+from lms.web import attachment, bounded_int, require_manager
 
 
 def _upload_dir() -> Path:
@@ -105,7 +105,7 @@ def import_passwords():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        pairs = [(int(uid), str(pw)) for uid, pw in json.loads(request.form.get("passwords", "[]"))]
+        pairs = [(bounded_int(uid), str(pw)) for uid, pw in json.loads(request.form.get("passwords", "[]"))]
     except (ValueError, TypeError):
         abort(400)
     rows = roster.credential_rows(session=session, actor=current_user, pairs=pairs)

@@ -24,13 +24,15 @@ from lms.orgs.member_rules import (
     format_problems,
     generate_password,
     logins_taken,
+    name_message,
     name_problem,
 )
 from lms.orgs.models import Organization
 
 ROLE_BY_LABEL = {"": "member", "党员": "member", "支部书记": "secretary", "书记": "secretary"}
-# The roster's name rule (roster.name_problem), worded for a row of the file.
-NAME_PROBLEMS = {"missing": "缺少姓名", "too_long": f"姓名超过 {NAME_MAX} 个字", "control": "姓名中有换行或其他不可见字符"}
+# The roster's name rule (roster.name_problem), worded for a row of the file; an invisible
+# character is named by its code (member_rules.name_message).
+NAME_PROBLEMS = {"missing": "缺少姓名", "too_long": f"姓名超过 {NAME_MAX} 个字"}
 
 
 @dataclass
@@ -108,7 +110,7 @@ def _check_rows(*, session: Session, actor: User, rows: list[ImportRow]) -> None
     for row in rows:
         p = row.problems
         if problem := name_problem(row.name):
-            p.append(NAME_PROBLEMS[problem])
+            p.append(NAME_PROBLEMS.get(problem) or name_message(row.name, problem).rstrip("。"))
         if not row.member_no and not row.phone:
             p.append("党员编号和手机号都为空，至少填写一项")
         fmt = format_problems(name=row.name or "-", member_no=row.member_no, phone=row.phone)

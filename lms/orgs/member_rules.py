@@ -11,12 +11,12 @@ import secrets
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from lms import textcheck
 from lms.auth import services as auth
 from lms.auth.models import User
 
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
 NAME_MAX = 50
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # a name with a line break breaks file names and lists
 
 
 
@@ -42,13 +42,14 @@ def clean_member_no(raw: str | None) -> str:
 
 def name_problem(name: str) -> str | None:
     """The one rule for a member's name: "missing", "too_long" (past NAME_MAX once trimmed),
-    "control" (a line break or other control character), or None when it is fine. The roster
-    form (`NAME_MESSAGES`, roster.py) and the import (importer.py) word the problem each their own way."""
+    "control" (a line break, bidi control, zero-width or other invisible character: lms.textcheck),
+    or None when it is fine. The roster form (`name_message`, roster.py) and the import
+    (importer.py) word the problem each their own way."""
     if not name.strip():
         return "missing"
     if len(name.strip()) > NAME_MAX:
         return "too_long"
-    if CONTROL_CHARS.search(name):
+    if textcheck.bad_char(name):
         return "control"
     return None
 
@@ -60,11 +61,16 @@ NAME_MESSAGES = {
 }
 
 
+def name_message(name: str, problem: str) -> str:
+    """The sentence for `name_problem`'s answer; an invisible character is named by its code."""
+    return textcheck.problem(name, label="姓名") if problem == "control" else NAME_MESSAGES[problem]
+
+
 def format_problems(*, name: str, member_no: str, phone: str) -> dict[str, str]:
     """What is wrong with the fields themselves (no database look-up)."""
     errors: dict[str, str] = {}
     if problem := name_problem(name):
-        errors["name"] = NAME_MESSAGES[problem]
+        errors["name"] = name_message(name, problem)
     if member_no and not auth.MEMBER_NO_RE.match(member_no):
         errors["member_no"] = f"党员编号“{member_no}”格式不正确：应为 3–32 位字母、数字或连字符。"
     if phone and not auth.PHONE_RE.match(phone):

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from lms.hooks import collect_panels
 from lms.orgs import bp, roster, services
-from lms.web import manager_scope
+from lms.web import bounded_int, manager_scope
 
 PER_PAGE = 100
 
@@ -41,7 +41,7 @@ def org(org_id: int):
         status = "active"
     members, total, page = services.member_page(
         session=session, scope=scope, org_id=org.id, q=q or None, status=status,
-        page=request.args.get("page", 1, type=int) or 1, per_page=PER_PAGE,
+        page=request.args.get("page", 1, type=bounded_int) or 1, per_page=PER_PAGE,
     )
     pages = max(1, -(-total // PER_PAGE))
     org_names = {o.id: o.name for o in services.orgs_in_scope(session=session, scope=scope)} if not org.is_branch else {}

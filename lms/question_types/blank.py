@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from lms import textcheck
 from lms.question_types.base import BadAnswer, QuestionType, Report, register
 
 MAX_LENGTH = 100
@@ -53,6 +54,8 @@ class Blank(QuestionType):
             return None
         if len(text) > MAX_LENGTH:
             raise BadAnswer(f"填空题答案不能超过 {MAX_LENGTH} 个字")
+        if (ch := textcheck.bad_char(text)) is not None:  # a one-line field (lms.textcheck)
+            raise BadAnswer(f"填空题答案含有不可见的控制字符（U+{ord(ch):04X}）")
         return [text]
 
     def is_correct(self, key: list, answer: list) -> bool:

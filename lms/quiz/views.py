@@ -33,7 +33,7 @@ def _form_answers() -> dict[int, list[str]]:
         if not key.startswith("q_"):
             continue
         raw = key[2:]
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise attempts.QuizError("提交的题目不属于本次答题，请刷新页面后重新作答。")
         answers[int(raw)] = request.form.getlist(key)
     return answers
@@ -198,7 +198,7 @@ def save_answer(attempt_id: int):
         return jsonify(ok=False, expired=True, message="考试时间已到，该答案未被保存；试卷已按截止前保存的答案评分。"), 409
     raw = request.form.get("question", "")
     try:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise attempts.QuizError("该题不属于本次答题，请刷新页面后重新作答。")
         item = answering.save_answer(
             session=session, attempt=attempt, question_id=int(raw), values=request.form.getlist("value"), now=now

@@ -154,9 +154,11 @@ def test_too_long_gets_a_clear_message_and_nothing_is_cut(app, make_user, lesson
 def test_plain_text_only(app, make_user, lesson_id, db):
     user = make_user()
     w = Writer(app, user, lesson_id)
-    w.post("submit", body="<script>alert(1)</script>**粗体**\x00\x07完")
+    resp = w.post("submit", body="<script>alert(1)</script>**粗体**\x00完")
+    assert resp.status_code == 400 and "空字符（U+0000）" in resp.get_json()["message"]  # PostgreSQL refuses NUL
+    w.post("submit", body="<script>alert(1)</script>**粗体**\x07完")
     (row,) = rows(db, user_id=user.id)
-    assert row.body == "<script>alert(1)</script>**粗体**完"  # control characters dropped (PostgreSQL refuses NUL)
+    assert row.body == "<script>alert(1)</script>**粗体**完"  # control characters dropped
     for path in (LESSON_PATH, "/notes/"):
         html = w.get(path).get_data(as_text=True)
         assert "&lt;script&gt;alert(1)&lt;/script&gt;**粗体**完" in html and "<script>alert(1)" not in html

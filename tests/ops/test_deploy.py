@@ -43,12 +43,14 @@ def test_gunicorn_runs_with_the_documented_config_and_healthz_answers(database_u
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as resp:
                     answer = (resp.status, json.loads(resp.read()))
+                    server_headers = resp.headers.get_all("Server") or []
                     break
             except OSError:
                 if proc.poll() is not None:
                     break
                 time.sleep(0.1)
         assert answer == (200, {"status": "ok", "database": "ok"}), proc.stdout.read1().decode()
+        assert server_headers == []  # gunicorn's "Server: gunicorn" is dropped by the config
     finally:
         proc.terminate()
         proc.wait(timeout=15)

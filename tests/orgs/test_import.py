@@ -292,3 +292,47 @@ def test_admin_imports_a_secretary_into_any_branch(client, tree, login, upload, 
     with db() as s:
         u = s.scalars(sa.select(User).where(User.member_no == "D9301")).one()
     assert (u.role, u.org_id) == ("secretary", tree["b2"].id)
+
+
+def _rows(*rows: tuple[list[str], str]) -> bytes:
+    """A CSV whose rows are each encoded on their own: (cells, encoding)…"""
+    return b"".join((",".join(cells) + "\r\n").encode(enc) for cells, enc in rows)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        # GBK header and first row, then a row pasted in from a UTF-8 file
+        (_rows((HEADER, "gbk"), (GOOD[0], "gbk"), (["王五", "D5003", "", "第一支部", ""], "utf-8"),
+               (GOOD[1], "gbk")),
+         "第 3 行的编码（UTF-8）与文件其他行（GBK）不同"),
+        # mostly UTF-8, one GBK row
+        (_rows((HEADER, "utf-8"), (GOOD[0], "utf-8"), (["王五", "D5003", "", "第一支部", ""], "gbk"),
+               (GOOD[1], "utf-8")),
+         "第 3 行的编码（GBK）与文件其他行（UTF-8）不同"),
+        # a UTF-8 file with a BOM says what it is, even when the GBK rows are more
+        (b"\xef\xbb\xbf" + _rows((HEADER, "gbk"), (GOOD[0], "gbk"), (GOOD[1], "utf-8")),
+         "第 1 行的编码（GBK）与文件其他行（UTF-8）不同"),
+        # a UTF-8 file with one damaged row
+        (_rows((HEADER, "utf-8"), (GOOD[0], "utf-8")) + "赵芳,,13912340002,第一支部,\r\n".encode()[:4] + b"\xff\r\n",
+         "第 3 行的文字无法按 UTF-8 编码读取"),
+    ],
+    ids=["gbk-with-a-utf8-row", "utf8-with-a-gbk-row", "bom-utf8-with-gbk-rows", "damaged-utf8-row"],
+)
+def test_a_file_mixing_encodings_is_refused_naming_the_first_odd_row(
+    client, tree, login, upload, user_count, data, problem
+):
+    login(tree["sec1"])
+    before = user_count()
+    page = text(upload(data))
+    assert problem in page and "没有导入任何党员" in page
+    assert 'name="token"' not in page  # no confirm button
+    assert "鐜嬩簲" not in page and "王五" not in page  # no garbled or half-read preview
+    assert user_count() == before
+
+
+def test_a_gbk_file_whose_rows_all_decode_still_imports(client, tree, login, upload):
+    login(tree["sec1"])
+    rows = [[f"党员{n}", f"D8{n:03d}", "", "第一支部", ""] for n in range(30)]
+    page = text(upload(csv_bytes(rows, "gbk")))
+    assert "共 30 名党员，全部检查无误" in page and "党员29" in page

@@ -75,6 +75,22 @@ def header_problems(resp) -> list[str]:
     return problems
 
 
+# What may be kept by a cache or the browser's history: static files, and the public certificate
+# verification as an anonymous visitor sees it. Every other response is someone's page, a login
+# form or an error, and says no-store.
+PUBLIC_PAGES = frozenset({"certificates.verify", "certificates.verify_form"})
+
+
+def cache_problems(resp, *, endpoint: str, signed_in: bool) -> list[str]:
+    cacheable = endpoint == "static" or endpoint.endswith(".static") or (endpoint in PUBLIC_PAGES and not signed_in)
+    cache_control = resp.headers.get("Cache-Control", "")
+    if cacheable and "no-store" in cache_control:
+        return [f"{endpoint} is public but says {cache_control!r}"]
+    if not cacheable and "no-store" not in cache_control:
+        return [f"Cache-Control lacks no-store: {cache_control!r}"]
+    return []
+
+
 def dangerous_cell(value) -> bool:
     """A text cell a spreadsheet would run as a formula (plain numbers are fine)."""
     return isinstance(value, str) and value.startswith(FORMULA_START) and not _NUMBER.match(value)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import url_for
 
-from tests.security.checks import body_problems, header_problems
+from tests.security.checks import body_problems, cache_problems, header_problems
 from tests.security.conftest import client_as
 from tests.security.routes import (
     ALLOW,
@@ -51,8 +51,9 @@ def _check_status(resp, expected, role: str) -> None:
         assert resp.status_code == expected, f"{role}: expected {expected}, got {resp.status_code} {body}"
 
 
-def _check_response(resp, role: str) -> None:
-    problems = header_problems(resp) + body_problems(resp)
+def _check_response(resp, role: str, endpoint: str) -> None:
+    problems = header_problems(resp) + body_problems(resp) + cache_problems(resp, endpoint=endpoint,
+                                                                            signed_in=role != "anon")
     assert not problems, problems
     data = resp.get_data()
     leaked = [m for m in HIDDEN[role] if m.encode() in data]
@@ -67,7 +68,7 @@ def test_get(world_app, endpoint, variant, role):
     client, _ = client_as(app, world, role)
     resp = client.get(_url(app, world, endpoint, args))
     _check_status(resp, expected[role], role)
-    _check_response(resp, role)
+    _check_response(resp, role, endpoint)
 
 
 @pytest.mark.parametrize("endpoint,role", post_cases())
@@ -86,4 +87,4 @@ def test_post_refused(world_app, endpoint, role):
     else:
         _check_status(resp, expected, role)
     assert changed_tables(before, fingerprint(app)) == []
-    _check_response(resp, role)
+    _check_response(resp, role, endpoint)
