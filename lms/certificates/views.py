@@ -141,7 +141,7 @@ def clear_flag(cert_id: int):
     return _detail_page(cert, RevokeForm(), clear_form=form, status=400)
 
 
-@panel(bp, "member.extra", order=40)
+@panel(bp, "member.extra", order=55)
 def flagged_panel(*, member, **_):
     """On the member page: the member's certificates under review, if any."""
     certs = review.flagged_of(session=get_session(), user_id=member.id)
