@@ -17,10 +17,10 @@ from lms.access import Scope
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.hours.selfreports import reviewable_member
-from lms.offline import checks
+from lms.offline import checks, ledger
 from lms.offline.models import OfflineSession
 from lms.offline.queries import attendee_ids
-from lms.offline.services import REASON_MAX, SessionError, _deltas, _sync_ledger, _target
+from lms.offline.services import REASON_MAX, SessionError
 from lms.orgs.models import Organization
 
 
@@ -97,11 +97,11 @@ def approve(*, session: Session, scope: Scope, actor: User, record: OfflineSessi
     record = _get(session, scope, record)
     ids = attendee_ids(session=session, record=record)
     _decide(session, record, "approved", actor, at)
-    target = _target(record, ids)
-    message = checks.cap_error(session=session, deltas=_deltas(session, record.id, target))
+    target = ledger.target_for(record, ids)
+    message = checks.cap_error(session=session, deltas=ledger.deltas(session, record.id, target))
     if message:
         raise SessionError({"form": f"不能通过：{message}"})
-    written = _sync_ledger(session, record, target, actor, f"{record.ledger_note}（{actor.name} 审批通过）"[:500])
+    written = ledger.sync_ledger(session, record, target, actor, f"{record.ledger_note}（{actor.name} 审批通过）"[:500])
     member = session.get(User, record.recorded_by_id)
     _audit(session, actor, record, "session.approve",
            f"批准 {member.name} 登记的集中学习“{record.topic}”（{record.held_on.isoformat()}，仅本人）")

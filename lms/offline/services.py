@@ -20,9 +20,7 @@ from lms import units
 from lms.access import Scope
 from lms.audit import services as audit
 from lms.auth.models import User
-from lms.hours import services as hours
-from lms.hours.models import LedgerEntry
-from lms.offline import checks
+from lms.offline import checks, ledger
 from lms.offline.models import (
     SESSION_STATUS_LABELS,
     SESSION_TYPES,
@@ -111,48 +109,6 @@ def _validate(data: SessionData, *, today: date, allowed_ids: set[int]) -> dict[
     return errors
 
 
-# ---------------------------------------------------------------- the ledger side
-
-
-def _credited(session: Session, record_id: int) -> dict[tuple[int, date], int]:
-    """What the ledger currently credits for a session: {(member, local date): seconds}."""
-    rows = session.exec(
-        select(LedgerEntry.user_id, LedgerEntry.local_date, sa.func.sum(LedgerEntry.seconds))
-        .where(LedgerEntry.offline_session_id == record_id, LedgerEntry.source == "offline")
-        .group_by(LedgerEntry.user_id, LedgerEntry.local_date)
-    )
-    return {(u, d): int(s) for u, d, s in rows if int(s) != 0}
-
-
-def _sync_ledger(session: Session, record: OfflineSession, target: dict[tuple[int, date], int],
-                 actor: User, note: str) -> int:
-    """Append one row per difference between what is credited and `target`; returns rows written."""
-    current = _credited(session, record.id)
-    written = 0
-    for user_id, day in sorted(set(current) | set(target), key=lambda k: (k[1], k[0])):
-        delta = target.get((user_id, day), 0) - current.get((user_id, day), 0)
-        if delta:
-            hours.add_entry(
-                session=session, user_id=user_id, source="offline", seconds=delta, local_date=day,
-                recorded_by_id=actor.id, reason=note, offline_session_id=record.id,
-            )
-            written += 1
-    return written
-
-
-def _target(record: OfflineSession, ids) -> dict[tuple[int, date], int]:
-    """What the session should credit: nothing while it awaits approval (or was rejected)."""
-    if record.status != "approved":
-        return {}
-    return {(uid, record.held_on): record.duration_seconds for uid in ids}
-
-
-def _deltas(session: Session, record_id: int | None, target: dict[tuple[int, date], int]) -> dict:
-    """{(member, day): seconds} the ledger would gain (or lose) to reach `target`."""
-    current = _credited(session, record_id) if record_id is not None else {}
-    return {k: target.get(k, 0) - current.get(k, 0) for k in set(current) | set(target)}
-
-
 def needs_approval(actor: User, ids) -> bool:
     """A secretary's session that credits the secretary and no one else goes to the next level, as
     their self-reports do (lms.hours.selfreports.reviewable_member: anyone with the secretary in
@@ -208,7 +164,7 @@ def record_session(*, session: Session, scope: Scope, actor: User, org: Organiza
     session.flush()
     session.add_all(OfflineAttendance(session_id=record.id, user_id=uid) for uid in data.attendee_ids)
     session.flush()
-    _sync_ledger(session, record, _target(record, data.attendee_ids), actor, record.ledger_note)
+    ledger.sync_ledger(session, record, ledger.target_for(record, data.attendee_ids), actor, record.ledger_note)
     audit.record(
         session=session, actor=actor, action="session.record", target_type="offline_session",
         target_id=record.id, org_id=org.id,
@@ -262,7 +218,7 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
     pending = needs_approval(actor, new_ids) or (record.status == "pending" and new_ids == {record.recorded_by_id})
     status = "pending" if pending else "approved"
     target = {} if pending else {(uid, data.held_on): data.minutes * 60 for uid in new_ids}
-    _check(session, ids=new_ids, data=data, deltas=_deltas(session, record.id, target), exclude_id=record.id)
+    _check(session, ids=new_ids, data=data, deltas=ledger.deltas(session, record.id, target), exclude_id=record.id)
 
     # Claim the revision: a concurrent edit or void of the same session loses cleanly.
     table = OfflineSession.__table__
@@ -298,7 +254,7 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
         session.delete(session.get(OfflineAttendance, (record.id, uid)))
     session.add_all(OfflineAttendance(session_id=record.id, user_id=uid) for uid in new_ids - old_ids)
     session.flush()
-    written = _sync_ledger(session, record, _target(record, new_ids), actor, f"更正 {record.ledger_note}")
+    written = ledger.sync_ledger(session, record, ledger.target_for(record, new_ids), actor, f"更正 {record.ledger_note}")
 
     added, removed = _names(session, new_ids - old_ids), _names(session, old_ids - new_ids)
     details: dict = {"changes": changes}
@@ -338,7 +294,7 @@ def void_session(*, session: Session, scope: Scope, actor: User, record: Offline
     if claimed != 1:
         raise SessionError({"form": "该记录已经作废。"})
     session.refresh(record)
-    written = _sync_ledger(session, record, {}, actor, f"作废 {record.ledger_note}（{reason}）"[:500])
+    written = ledger.sync_ledger(session, record, {}, actor, f"作废 {record.ledger_note}（{reason}）"[:500])
     audit.record(
         session=session, actor=actor, action="session.void", target_type="offline_session",
         target_id=record.id, org_id=record.org_id,
