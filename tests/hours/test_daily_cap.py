@@ -114,3 +114,42 @@ def test_a_positive_adjustment_past_the_cap_is_refused_a_negative_one_is_not(app
     assert adjust(client, m1.id, minutes="120", reason="补记").status_code == 302  # exactly 12
     assert adjust(client, m1.id, minutes="-60", reason="扣减").status_code == 302
     assert day_total(db, m1, date(2025, 3, 10)) == 11 * HOUR
+
+
+def test_simultaneous_adjustments_stop_at_the_cap(app, client, login, tree, frozen, db):
+    """Eight 2-hour adjustments for one member's day at once, 4 hours already there: exactly four
+    pass (the members' rows are locked before the sum, so none passes on a stale total)."""
+    import threading
+
+    frozen(2025, 3, 10, 9, 0, 0)
+    m1 = tree["m1"]
+    credit(db, m1, "offline", 4 * HOUR, day=date(2025, 3, 10))
+    login(tree["admin"])
+    token = csrf_token(client, f"/hours/members/{m1.id}")
+    cookie = client.get_cookie("session")
+    clients = []
+    for _ in range(8):
+        c = app.test_client()
+        c.set_cookie("session", cookie.value)
+        clients.append(c)
+    barrier = threading.Barrier(len(clients))
+    codes: list[int] = []
+    errors: list[BaseException] = []
+
+    def fire(c):
+        try:
+            barrier.wait(timeout=10)
+            resp = c.post(f"/hours/members/{m1.id}/adjust",
+                          data={"minutes": "120", "local_date": "2025-03-10", "reason": "补记", "csrf_token": token})
+            codes.append(resp.status_code)
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=fire, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors
+    assert sorted(codes) == [302] * 4 + [400] * 4
+    assert day_total(db, m1, date(2025, 3, 10)) == 12 * HOUR
