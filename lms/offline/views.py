@@ -13,7 +13,7 @@ from lms.offline import approvals, bp, queries, services
 from lms.offline.forms import RejectForm, SessionForm, VoidForm
 from lms.offline.models import SESSION_TYPES
 from lms.orgs import services as orgs
-from lms.web import manager_scope, requested_year
+from lms.web import manager_scope, requested_year, safe_local_path
 
 
 def _posted_ids() -> list[int]:
@@ -268,7 +268,7 @@ def approve(session_id: int):
     else:
         session.commit()
         flash(f"已批准集中学习“{record.topic}”，已计入学时（台账 {written} 条）。", "success")
-    return redirect(url_for("offline.detail", session_id=session_id))
+    return redirect(safe_local_path(request.form.get("next")) or url_for("offline.detail", session_id=session_id))
 
 
 @bp.post("/<int:session_id>/reject")

@@ -242,7 +242,9 @@ def test_editing_a_session_down_to_the_secretary_alone_sends_it_back_for_approva
     assert sessions(db)[0].status == "pending"
     assert total(db, sec1.id) == 0 and total(db, m1.id) == 0  # nothing credited until approved
     a = client_for(app, tree["admin"])
-    a.post(f"/sessions/{record.id}/approve", data={"csrf_token": csrf_token(a, "/hours/self-reports/review")})
+    resp = a.post(f"/sessions/{record.id}/approve", data={"csrf_token": csrf_token(a, "/hours/self-reports/review"),
+                                                          "next": "/hours/self-reports/review"})
+    assert resp.headers["Location"].endswith("/hours/self-reports/review")  # back to the queue
     assert total(db, sec1.id) == 9000
 
 
