@@ -81,6 +81,8 @@ def test_voiding_the_hours_behind_a_certificate_flags_it(app, db, tree, frozen):
     assert "有效（待复核）" in page and "解除复核标记" in page and "撤销此证书" in page
     member_page = admin.get(f"/orgs/members/{m1.id}").get_data(as_text=True)
     assert "待复核的证书（1）" in member_page and cert.serial in member_page
+    log = admin.get("/audit/").get_data(as_text=True)
+    assert "证书标记待复核" in log and "系统" in log
 
 
 def test_an_admin_clears_the_flag_or_revokes(app, db, tree, frozen):
