@@ -77,6 +77,8 @@ class Settings:
     presence_check_min_seconds: int = _setting(900, lo=1)
     presence_check_max_seconds: int = _setting(1500, lo=1)
     presence_check_timeout_seconds: int = _setting(60, lo=1)
+    # The ledger: no member is credited more 学时 than this in one local day, all sources together.
+    daily_max_hours: float = _setting(12, lo=0.5, hi=24)
     # HTTP and security.
     secure_cookies: bool = _setting(False)
     proxy_count: int = _setting(0, lo=0)  # reverse proxies in front (nginx: 1) whose X-Forwarded-* are trusted

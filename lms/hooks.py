@@ -35,6 +35,7 @@ HOOKS: dict[str, tuple[str, str]] = {
     "lesson.status": ("content/lesson.html, above the lesson text", "user, course, lesson"),
     "lesson.after": ("content/lesson.html, after the lesson text", "user, course, lesson"),
     "member.extra": ("orgs/member.html, below the member's details", "viewer, member"),
+    "review.extra": ("hours/review.html, after the pending self-reports", "user, scope"),
 }
 
 Provider = Callable[..., "Markup | str | tuple[str, Mapping[str, Any]] | None"]

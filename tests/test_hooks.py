@@ -65,7 +65,10 @@ def test_each_slice_registers_its_panels(app):
     assert owners("lesson.status") == ["lms.hours.templating.hours_lesson_panel"]
     # 学习心得 follows the lesson text (whose last section is 思考题), before the quiz card.
     assert owners("lesson.after") == ["lms.notes.views.writing_panel", "lms.quiz.views.lesson_card"]
-    assert owners("member.extra") == ["lms.hours.templating.hours_member_year", "lms.notes.views.member_notes"]
+    # Certificates under review (when a correction left the holder short) follow the year's 学时.
+    assert owners("member.extra") == ["lms.hours.templating.hours_member_year", "lms.certificates.views.flagged_panel",
+                                      "lms.notes.views.member_notes"]
+    assert owners("review.extra") == ["lms.offline.views.pending_sessions"]
 
 
 def test_the_slices_panels_appear_on_the_pages(app, client, make_user, login, synced, tree):

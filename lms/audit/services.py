@@ -29,6 +29,10 @@ ACTION_LABELS: dict[str, str] = {
     "session.record": "登记集中学习",
     "session.update": "修改集中学习",
     "session.void": "作废集中学习",
+    "session.approve": "批准集中学习",
+    "session.reject": "退回集中学习",
+    "certificate.flag": "证书标记待复核",
+    "certificate.flag_clear": "解除证书复核标记",
     "self_report.approve": "批准自学申报",
     "self_report.reject": "退回自学申报",
 }
@@ -51,6 +55,7 @@ DETAIL_LABELS: dict[str, str] = {
     "topic": "主题",
     "date": "日期",
     "duration": "时长",
+    "start_time": "开始时间",
     "place": "地点",
     "attendees": "参加人员",
     "added": "新增参加人员",
@@ -59,6 +64,8 @@ DETAIL_LABELS: dict[str, str] = {
     "member": "党员",
     "minutes": "分钟",
     "batch": "批量处理",
+    "flag": "复核标记",
+    "status": "状态",
 }
 
 

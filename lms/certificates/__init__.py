@@ -5,8 +5,11 @@ bp = Blueprint("certificates", __name__, template_folder="templates",
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and check for HarfBuzz subsetting (loud warning when missing)."""
+    """Register the blueprint, check for HarfBuzz subsetting (loud warning when missing), and have
+    every ledger correction checked against the certificates it may leave short."""
+    from lms.certificates import review
     from lms.certificates.render import check_harfbuzz
 
     app.register_blueprint(bp)
     check_harfbuzz(app)
+    review.register()

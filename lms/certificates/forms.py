@@ -13,6 +13,13 @@ class RevokeForm(CheckedForm):
     )
 
 
+class ClearFlagForm(CheckedForm):
+    note = TextAreaField(
+        "复核意见",
+        validators=[DataRequired("请填写复核意见。"), Length(max=500, message="复核意见不能超过 500 字。")],
+    )
+
+
 class VerifyForm(CheckedForm):
     class Meta:
         csrf = False  # a public GET form

@@ -52,6 +52,10 @@ class Certificate(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by_id: int | None = Field(default=None, foreign_key="user.id")
     revoke_reason: str | None = Field(default=None, max_length=500)
+    # Set when a correction of the ledger leaves the holder below what the certificate required
+    # (lms/certificates/review.py): an admin reviews it, then clears the flag or revokes.
+    flagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    flag_reason: str | None = Field(default=None, max_length=500)
 
     @property
     def kind_label(self) -> str:
@@ -60,6 +64,11 @@ class Certificate(SQLModel, table=True):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+    @property
+    def flagged(self) -> bool:
+        """Under review: still valid, but the hours behind it were corrected below its requirement."""
+        return self.flagged_at is not None and self.revoked_at is None
 
 
 class SerialCounter(SQLModel, table=True):

@@ -195,8 +195,11 @@ def certificates_of(*, session: Session, user_id: int) -> list[Certificate]:
     )
 
 
-def certificates_in_scope(*, session: Session, scope: Scope, org_path: str | None = None, limit: int = 500):
+def certificates_in_scope(*, session: Session, scope: Scope, org_path: str | None = None, limit: int = 500,
+                          flagged_only: bool = False):
     stmt = select(Certificate).where(_in_scope(scope))
+    if flagged_only:  # 待复核: corrected below the requirement, not revoked
+        stmt = stmt.where(Certificate.flagged_at.is_not(None), Certificate.revoked_at.is_(None))
     if org_path:
         stmt = stmt.where(
             Certificate.org_id.in_(sa.select(Organization.id).where(Organization.path.startswith(org_path, autoescape=True)))

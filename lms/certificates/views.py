@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from lms import clock
 from lms.access import scope_for
 from lms.auth.decorators import json_login_required
-from lms.certificates import batch, bp, codes, eligibility, services
-from lms.certificates.forms import RevokeForm, VerifyForm
+from lms.certificates import batch, bp, codes, eligibility, review, services
+from lms.certificates.forms import ClearFlagForm, RevokeForm, VerifyForm
 from lms.certificates.models import KIND_LABELS, KINDS
 from lms.content.services import active_courses
 from lms.db import get_session
@@ -76,8 +76,14 @@ def detail(cert_id: int):
     session = get_session()
     cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
     form = RevokeForm() if current_user.is_admin else None
-    return render_template("certificates/detail.html", cert=cert, form=form,
-                           verify_url=services.render.verify_url(cert.code), code=codes.group(cert.code))
+    return _detail_page(cert, form)
+
+
+def _detail_page(cert, form, clear_form=None, status: int = 200):
+    if clear_form is None and current_user.is_admin and cert.flagged:
+        clear_form = ClearFlagForm()
+    return render_template("certificates/detail.html", cert=cert, form=form, clear_form=clear_form,
+                           verify_url=services.render.verify_url(cert.code), code=codes.group(cert.code)), status
 
 
 @bp.route("/certificates/<int:cert_id>/pdf")
@@ -107,8 +113,36 @@ def revoke(cert_id: int):
             session.commit()
             flash("证书已撤销。公开验证将显示“已撤销”。", "success")
             return redirect(url_for(".detail", cert_id=cert.id))
-    return render_template("certificates/detail.html", cert=cert, form=form,
-                           verify_url=services.render.verify_url(cert.code), code=codes.group(cert.code)), 400
+    return _detail_page(cert, form, status=400)
+
+
+@bp.route("/certificates/<int:cert_id>/clear-flag", methods=["POST"])
+@login_required
+def clear_flag(cert_id: int):
+    """An admin reviewed a flagged certificate and keeps it (revoking is the revoke form)."""
+    if not current_user.is_admin:
+        abort(403)
+    session = get_session()
+    cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
+    form = ClearFlagForm()
+    if form.validate_on_submit():
+        try:
+            review.clear_flag(session=session, cert=cert, by=_me(), note=form.note.data, at=clock.now())
+        except review.FlagError as exc:
+            form.note.errors = [str(exc)]
+        else:
+            session.commit()
+            flash("已解除复核标记，证书继续有效。", "success")
+            return redirect(url_for(".detail", cert_id=cert.id))
+    session.rollback()
+    return _detail_page(cert, RevokeForm(), clear_form=form, status=400)
+
+
+@panel(bp, "member.extra", order=55)
+def flagged_panel(*, member, **_):
+    """On the member page: the member's certificates under review, if any."""
+    certs = review.flagged_of(session=get_session(), user_id=member.id)
+    return ("certificates/_flagged.html", {"certs": certs}) if certs else None
 
 
 @panel(bp, "course.extra", order=20)
@@ -134,8 +168,10 @@ def manage():
     org = next((o for o in orgs if o.id == org_id), None)
     if org_id is not None and org is None:
         abort(404)
-    certs = services.certificates_in_scope(session=session, scope=scope, org_path=org.path if org else None)
-    return render_template("certificates/manage.html", certs=certs, orgs=orgs, org=org)
+    flagged_only = request.args.get("flagged") == "1"
+    certs = services.certificates_in_scope(session=session, scope=scope, org_path=org.path if org else None,
+                                           flagged_only=flagged_only)
+    return render_template("certificates/manage.html", certs=certs, orgs=orgs, org=org, flagged_only=flagged_only)
 
 
 def _batch_params(source):

@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from lms.access import Scope
 from lms.auth.models import User
-from lms.hours import services
+from lms.hours import daily, services
 from lms.hours.models import SelfReport
 from lms.orgs.models import Organization
 
@@ -90,9 +90,17 @@ class ReviewRow:
     org: Organization
 
 
+def reviewable_member(scope: Scope, member_id):
+    """Whose submissions a reviewer may decide: a member in scope, never the reviewer themself.
+    `member_id` is the column naming the member (a secretary's own submissions thus go to another
+    secretary of the branch, the next level up or an admin: see `approvers_text`). The rule for
+    self-reports and for a secretary's 集中学习 that credits only themself (lms/offline)."""
+    return sa.and_(scope.user_filter(), member_id != scope.user_id)
+
+
 def _reviewable(scope: Scope):
     """Reports a reviewer may decide: members in scope, never the reviewer's own."""
-    return sa.and_(scope.user_filter(), SelfReport.user_id != scope.user_id)
+    return reviewable_member(scope, SelfReport.user_id)
 
 
 def review_queue(*, session: Session, scope: Scope, status: str = "pending", limit: int = 200) -> list[ReviewRow]:
@@ -136,8 +144,14 @@ def _decide(session: Session, report: SelfReport, status: str, decided_by_id: in
 
 
 def approve(*, session: Session, report: SelfReport, decided_by_id: int, at: datetime) -> bool:
+    """Approve and credit; False if someone decided it first. ReportError when the credit would take
+    the member's day over the daily cap (the caller rolls back: the report stays pending)."""
     if not _decide(session, report, "approved", decided_by_id, at):
         return False
+    try:
+        daily.check_daily_cap(session=session, additions={(report.user_id, report.study_date): report.minutes * 60})
+    except daily.DailyCapError as e:
+        raise ReportError(f"不能通过：{e}") from None
     services.add_entry(
         session=session,
         user_id=report.user_id,
@@ -171,6 +185,10 @@ def add_adjustment(*, session: Session, member_id: int, minutes: int, reason: st
     total = services.year_total_seconds(session=session, user_id=member_id, year=local_date.year)
     if total + minutes * 60 < 0:
         raise ReportError(f"调整后 {local_date.year} 年度学时将小于 0（当前合计 {total // 60} 分钟）。")
+    try:
+        daily.check_daily_cap(session=session, additions={(member_id, local_date): minutes * 60})
+    except daily.DailyCapError as e:
+        raise ReportError(str(e)) from None
     return services.add_entry(
         session=session, user_id=member_id, source="adjustment", seconds=minutes * 60, local_date=local_date,
         recorded_by_id=recorded_by_id, reason=reason,

@@ -6,6 +6,7 @@ entry is the calendar year of its local date in the configured zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +24,19 @@ ONLINE_CONFLICT_WHERE = sa.text("source = 'online'")
 
 
 # ---------------------------------------------------------------- writing
+
+# Called with (session=, entry=) after add_entry writes a row that takes time away (a correction:
+# a voided or shortened 集中学习, a negative 调整 …), in the same transaction. The certificates
+# slice registers its check here (lms.certificates.init_app): hours does not import it.
+_REDUCTION_LISTENERS: list[Callable[..., None]] = []
+
+
+def on_reduction(func: Callable[..., None]) -> Callable[..., None]:
+    """Register `func(session=, entry=)` to run after every negative ledger row (once per function)."""
+    if func not in _REDUCTION_LISTENERS:
+        _REDUCTION_LISTENERS.append(func)
+    return func
+
 
 def add_entry(
     *,
@@ -60,6 +74,9 @@ def add_entry(
     )
     session.add(entry)
     session.flush()
+    if seconds < 0:
+        for listener in _REDUCTION_LISTENERS:
+            listener(session=session, entry=entry)
     return entry
 
 

@@ -8,6 +8,7 @@ from lms.auth.claims import checks_account_itself, verified_user
 from lms.auth.decorators import json_login_required, login_expired
 from lms.content import services as content
 from lms.db import get_session
+from lms.hooks import collect_panels
 from lms.hours import approvals, bp, selfreports, services, tracker
 from lms.hours.chart import month_chart
 from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
@@ -168,6 +169,7 @@ def self_reports():
 
 def _review_page(reject_errors: dict | None = None, typed: dict | None = None, status: int = 200):
     session, scope = manager_scope()
+    collect_panels("review.extra", user=current_user, scope=scope)  # e.g. 集中学习 awaiting approval
     return render_template(
         "hours/review.html",
         pending=selfreports.review_queue(session=session, scope=scope, status="pending"),
@@ -192,7 +194,13 @@ def approve(report_id: int):
     report = selfreports.get_for_review(session=session, scope=scope, report_id=report_id)
     if not DecideForm().validate_on_submit():
         abort(400)
-    if approvals.approve(session=session, actor=current_user, report=report, at=clock.now()):
+    try:
+        approved = approvals.approve(session=session, actor=current_user, report=report, at=clock.now())
+    except selfreports.ReportError as e:
+        session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("hours.review"))
+    if approved:
         session.commit()
         flash(f"已通过申报：{report.topic}（{report.minutes} 分钟）。", "success")
     else:
@@ -229,7 +237,13 @@ def approve_batch():
     if not ids:
         flash("请先勾选要通过的申报。", "error")
         return redirect(url_for("hours.review"))
-    result = approvals.approve_batch(session=session, scope=scope, actor=current_user, report_ids=ids, at=clock.now())
+    try:
+        result = approvals.approve_batch(session=session, scope=scope, actor=current_user, report_ids=ids,
+                                         at=clock.now())
+    except selfreports.ReportError as e:  # one of them would exceed the daily cap: none is approved
+        session.rollback()
+        flash(f"{e}（本次勾选的申报均未通过，请取消该条后重试）", "error")
+        return redirect(url_for("hours.review"))
     session.commit()
     if result.approved:
         flash(f"已批量通过 {len(result.approved)} 条申报。", "success")

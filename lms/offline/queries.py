@@ -146,3 +146,25 @@ def find_duplicates(*, session: Session, org_id: int, held_on: date, type: str, 
     if exclude_id is not None:
         stmt = stmt.where(OfflineSession.id != exclude_id)
     return [s for s in session.exec(stmt.order_by(OfflineSession.id)) if similar_topics(s.topic, topic)]
+
+
+# ---------------------------------------------------------------- the ledger-sanity checks' reads
+
+
+def sessions_attended_on(*, session: Session, user_ids, held_on: date,
+                         exclude_id: int | None = None) -> list[tuple[OfflineSession, int]]:
+    """(session, member) for every live session on that day (recorded or awaiting approval, not
+    voided or rejected) that any of the members attends: what a new session must not overlap."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    stmt = (
+        select(OfflineSession, OfflineAttendance.user_id)
+        .join(OfflineAttendance, OfflineAttendance.session_id == OfflineSession.id)
+        .where(OfflineAttendance.user_id.in_(ids), OfflineSession.held_on == held_on,
+               OfflineSession.voided_at.is_(None), OfflineSession.status != "rejected")
+        .order_by(OfflineSession.id, OfflineAttendance.user_id)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(OfflineSession.id != exclude_id)
+    return [(s, uid) for s, uid in session.exec(stmt)]

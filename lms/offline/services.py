@@ -10,7 +10,7 @@ shorter sessions or a voided session). Running the same change twice writes noth
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -20,9 +20,14 @@ from lms import units
 from lms.access import Scope
 from lms.audit import services as audit
 from lms.auth.models import User
-from lms.hours import services as hours
-from lms.hours.models import LedgerEntry
-from lms.offline.models import SESSION_TYPES, OfflineAttendance, OfflineSession
+from lms.offline import checks, ledger
+from lms.offline.models import (
+    SESSION_STATUS_LABELS,
+    SESSION_TYPES,
+    OfflineAttendance,
+    OfflineSession,
+    span_of,
+)
 from lms.offline.queries import (
     attendee_ids,
     attendees,
@@ -63,6 +68,7 @@ class SessionData:
     minutes: int | None
     place: str
     attendee_ids: list[int] = field(default_factory=list)
+    start: time | None = None  # 开始时间 (local); required for every session recorded or edited now
 
 
 # ---------------------------------------------------------------- validation
@@ -88,6 +94,11 @@ def _validate(data: SessionData, *, today: date, allowed_ids: set[int]) -> dict[
         errors["held_on"] = "日期有误。"
     if data.minutes is None or not MIN_MINUTES <= data.minutes <= MAX_MINUTES:
         errors["duration"] = f"时长应在 {MIN_MINUTES} 分钟至 {MAX_MINUTES // 60} 小时（{MAX_MINUTES} 分钟）之间。"
+    if data.start is None:
+        errors["start_time"] = "请填写开始时间，如 09:00。"
+    elif "duration" not in errors and span_of(data.start, data.minutes * 60)[1] > 24 * 3600:
+        errors["start_time"] = (f"{data.start:%H:%M} 开始、时长 {units.duration_text(data.minutes * 60)} 将跨过午夜："
+                                "集中学习按一天登记，请分两天分别登记。")
     ids = list(dict.fromkeys(data.attendee_ids))
     if not ids:
         errors["attendees"] = "请至少选择一名参加人员。"
@@ -98,37 +109,22 @@ def _validate(data: SessionData, *, today: date, allowed_ids: set[int]) -> dict[
     return errors
 
 
-# ---------------------------------------------------------------- the ledger side
+def needs_approval(actor: User, ids) -> bool:
+    """A secretary's session that credits the secretary and no one else goes to the next level, as
+    their self-reports do (lms.hours.selfreports.reviewable_member: anyone with the secretary in
+    scope but the secretary)."""
+    return actor.role == "secretary" and set(ids) == {actor.id}
 
 
-def _credited(session: Session, record_id: int) -> dict[tuple[int, date], int]:
-    """What the ledger currently credits for a session: {(member, local date): seconds}."""
-    rows = session.exec(
-        select(LedgerEntry.user_id, LedgerEntry.local_date, sa.func.sum(LedgerEntry.seconds))
-        .where(LedgerEntry.offline_session_id == record_id, LedgerEntry.source == "offline")
-        .group_by(LedgerEntry.user_id, LedgerEntry.local_date)
-    )
-    return {(u, d): int(s) for u, d, s in rows if int(s) != 0}
-
-
-def _sync_ledger(session: Session, record: OfflineSession, target: dict[tuple[int, date], int],
-                 actor: User, note: str) -> int:
-    """Append one row per difference between what is credited and `target`; returns rows written."""
-    current = _credited(session, record.id)
-    written = 0
-    for user_id, day in sorted(set(current) | set(target), key=lambda k: (k[1], k[0])):
-        delta = target.get((user_id, day), 0) - current.get((user_id, day), 0)
-        if delta:
-            hours.add_entry(
-                session=session, user_id=user_id, source="offline", seconds=delta, local_date=day,
-                recorded_by_id=actor.id, reason=note, offline_session_id=record.id,
-            )
-            written += 1
-    return written
-
-
-def _target(record: OfflineSession, ids) -> dict[tuple[int, date], int]:
-    return {(uid, record.held_on): record.duration_seconds for uid in ids}
+def _check(session: Session, *, ids, data: SessionData, deltas: dict, exclude_id: int | None = None) -> None:
+    """No member in two sessions at once; no member over the daily cap. SessionError otherwise."""
+    message = checks.overlap_error(session=session, member_ids=ids, held_on=data.held_on, start=data.start,
+                                   seconds=data.minutes * 60, exclude_id=exclude_id)
+    if message:
+        raise SessionError({"start_time": message})
+    message = checks.cap_error(session=session, deltas=deltas)
+    if message:
+        raise SessionError({"duration": message})
 
 
 def _names(session: Session, ids) -> list[str]:
@@ -155,22 +151,28 @@ def record_session(*, session: Session, scope: Scope, actor: User, org: Organiza
                                   topic=data.topic)
         if similar:
             raise DuplicateWarning(similar)
+    # A pending session credits nothing yet; its approval is checked against the cap again.
+    status = "pending" if needs_approval(actor, data.attendee_ids) else "approved"
+    _check(session, ids=data.attendee_ids, data=data,
+           deltas={(uid, data.held_on): data.minutes * 60 for uid in data.attendee_ids})
     record = OfflineSession(
-        org_id=org.id, type=data.type, topic=data.topic, held_on=data.held_on,
+        org_id=org.id, type=data.type, topic=data.topic, held_on=data.held_on, start_time=data.start,
         duration_seconds=data.minutes * 60, place=data.place, recorded_by_id=actor.id,
-        created_at=at, updated_at=at,
+        created_at=at, updated_at=at, status=status,
     )
     session.add(record)
     session.flush()
     session.add_all(OfflineAttendance(session_id=record.id, user_id=uid) for uid in data.attendee_ids)
     session.flush()
-    _sync_ledger(session, record, _target(record, data.attendee_ids), actor, record.ledger_note)
+    ledger.sync_ledger(session, record, ledger.target_for(record, data.attendee_ids), actor, record.ledger_note)
     audit.record(
         session=session, actor=actor, action="session.record", target_type="offline_session",
         target_id=record.id, org_id=org.id,
         summary=f"登记集中学习：{record.type}“{record.topic}”，{record.held_on.isoformat()}，"
-                f"{units.duration_text(record.duration_seconds)}，{len(data.attendee_ids)} 人",
+                f"{units.duration_text(record.duration_seconds)}，{len(data.attendee_ids)} 人"
+                + ("（仅本人，待上级审批）" if status == "pending" else ""),
         details={"type": record.type, "topic": record.topic, "date": record.held_on.isoformat(),
+                 "start_time": f"{record.start_time:%H:%M}",
                  "duration": units.duration_text(record.duration_seconds), "place": record.place,
                  "count": len(data.attendee_ids), "attendees": _names(session, data.attendee_ids)},
     )
@@ -197,6 +199,8 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
     record = get_record(session=session, scope=scope, session_id=record.id)
     if record.is_voided:
         raise SessionError({"form": "该记录已作废，不能再修改。"})
+    if record.is_rejected:
+        raise SessionError({"form": "该记录未通过审批，不能再修改。"})
     if revision is not None and revision != record.revision:
         raise SessionError({"form": "该记录在您打开后已被修改，请刷新页面后重新填写。"})
     choices, hidden = editable_attendees(session=session, scope=scope, record=record)
@@ -209,6 +213,12 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
                                   topic=data.topic, exclude_id=record.id)
         if similar:
             raise DuplicateWarning(similar)
+    new_ids = set(data.attendee_ids) | hidden
+    # Still (or now) a secretary's session for themself alone: back to the next level for approval.
+    pending = needs_approval(actor, new_ids) or (record.status == "pending" and new_ids == {record.recorded_by_id})
+    status = "pending" if pending else "approved"
+    target = {} if pending else {(uid, data.held_on): data.minutes * 60 for uid in new_ids}
+    _check(session, ids=new_ids, data=data, deltas=ledger.deltas(session, record.id, target), exclude_id=record.id)
 
     # Claim the revision: a concurrent edit or void of the same session loses cleanly.
     table = OfflineSession.__table__
@@ -222,12 +232,12 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
     session.refresh(record)
 
     old_ids = set(attendee_ids(session=session, record=record))
-    new_ids = set(data.attendee_ids) | hidden
     changes: dict[str, list] = {}
     for name, old, new in (
         ("type", record.type, data.type),
         ("topic", record.topic, data.topic),
         ("date", record.held_on.isoformat(), data.held_on.isoformat()),
+        ("start_time", f"{record.start_time:%H:%M}" if record.start_time else "未填写", f"{data.start:%H:%M}"),
         ("duration", units.duration_text(record.duration_seconds), units.duration_text(data.minutes * 60)),
         ("place", record.place, data.place),
     ):
@@ -235,12 +245,16 @@ def update_session(*, session: Session, scope: Scope, actor: User, record: Offli
             changes[name] = [old, new]
     record.type, record.topic, record.held_on = data.type, data.topic, data.held_on
     record.duration_seconds, record.place = data.minutes * 60, data.place
+    record.start_time = data.start
+    if record.status != status:
+        changes["status"] = [record.status_label, SESSION_STATUS_LABELS[status]]
+        record.status = status
     session.add(record)
     for uid in old_ids - new_ids:
         session.delete(session.get(OfflineAttendance, (record.id, uid)))
     session.add_all(OfflineAttendance(session_id=record.id, user_id=uid) for uid in new_ids - old_ids)
     session.flush()
-    written = _sync_ledger(session, record, _target(record, new_ids), actor, f"更正 {record.ledger_note}")
+    written = ledger.sync_ledger(session, record, ledger.target_for(record, new_ids), actor, f"更正 {record.ledger_note}")
 
     added, removed = _names(session, new_ids - old_ids), _names(session, old_ids - new_ids)
     details: dict = {"changes": changes}
@@ -280,7 +294,7 @@ def void_session(*, session: Session, scope: Scope, actor: User, record: Offline
     if claimed != 1:
         raise SessionError({"form": "该记录已经作废。"})
     session.refresh(record)
-    written = _sync_ledger(session, record, {}, actor, f"作废 {record.ledger_note}（{reason}）"[:500])
+    written = ledger.sync_ledger(session, record, {}, actor, f"作废 {record.ledger_note}（{reason}）"[:500])
     audit.record(
         session=session, actor=actor, action="session.void", target_type="offline_session",
         target_id=record.id, org_id=record.org_id,

@@ -5,11 +5,15 @@ from flask_login import current_user, login_required
 
 from lms import clock
 from lms.auth.models import User
-from lms.offline import bp, queries, services
-from lms.offline.forms import SessionForm, VoidForm
+from lms.db import get_session
+from lms.hooks import panel
+from lms.hours import selfreports
+from lms.hours.forms import DecideForm
+from lms.offline import approvals, bp, queries, services
+from lms.offline.forms import RejectForm, SessionForm, VoidForm
 from lms.offline.models import SESSION_TYPES
 from lms.orgs import services as orgs
-from lms.web import bounded_int, manager_scope, requested_year
+from lms.web import bounded_int, manager_scope, requested_year, safe_local_path
 
 
 def _posted_ids() -> list[int]:
@@ -23,6 +27,7 @@ def _data(form: SessionForm) -> services.SessionData:
     return services.SessionData(
         type=form.type.data or "", topic=form.topic.data or "", held_on=form.held_on.data,
         minutes=form.total_minutes, place=form.place.data or "", attendee_ids=_posted_ids(),
+        start=form.start_time.data,
     )
 
 
@@ -31,7 +36,7 @@ def _apply_errors(form: SessionForm, errors: dict[str, str]) -> dict[str, str]:
     rest = {}
     for key, message in errors.items():
         f = getattr(form, key, None)
-        if f is not None and key in ("type", "topic", "held_on", "place"):
+        if f is not None and key in ("type", "topic", "held_on", "place", "start_time"):
             if message not in f.errors:
                 f.errors = [*f.errors, message]
         else:
@@ -44,6 +49,8 @@ def _invalid_form_errors(form, ids: list[int]) -> dict:
     errors = _form_errors(form)
     if form.held_on.data is None and not form.held_on.errors:
         form.held_on.errors = ["请填写日期。"]
+    if form.start_time.data is None and not form.start_time.errors:
+        form.start_time.errors = ["请填写开始时间，如 09:00。"]
     if not ids:
         errors.setdefault("attendees", "请至少选择一名参加人员。")
     return errors
@@ -114,10 +121,15 @@ def new():
             similar = w.similar
         else:
             session.commit()
-            flash(
-                f"已登记集中学习“{record.topic}”：{len(set(ids))} 名党员各计入 "
-                f"{record.duration_seconds // 60} 分钟。", "success",
-            )
+            if record.is_pending:
+                approvers = selfreports.approvers_text(session=session, user=current_user)
+                flash(f"已登记集中学习“{record.topic}”。参加人员只有您本人，需{approvers}审批通过后才计入学时。",
+                      "info")
+            else:
+                flash(
+                    f"已登记集中学习“{record.topic}”：{len(set(ids))} 名党员各计入 "
+                    f"{record.duration_seconds // 60} 分钟。", "success",
+                )
             return redirect(url_for("offline.detail", session_id=record.id))
     else:
         errors = _invalid_form_errors(form, ids)
@@ -136,12 +148,20 @@ def detail(session_id: int):
     people = queries.attendees(session=session, scope=scope, record=record)
     total = len(queries.attendee_ids(session=session, record=record))
     lines = queries.ledger_lines(session=session, scope=scope, record=record)
+    return _detail_page(session, scope, record, org, people, total, lines)
+
+
+def _detail_page(session, scope, record, org, people, total, lines, reject_form=None, status: int = 200):
     recorder = session.get(User, record.recorded_by_id)
     voider = session.get(User, record.voided_by_id) if record.voided_by_id else None
+    decider = session.get(User, record.decided_by_id) if record.decided_by_id else None
+    reviewable = approvals.can_review(session=session, scope=scope, record=record)
+    approvers = selfreports.approvers_text(session=session, user=recorder) if record.is_pending else ""
     return render_template(
         "offline/detail.html", record=record, org=org, people=people, total=total, lines=lines,
-        recorder=recorder, voider=voider,
-    )
+        recorder=recorder, voider=voider, decider=decider, reviewable=reviewable, approvers=approvers,
+        reject_form=reject_form or (RejectForm() if reviewable else None),
+    ), status
 
 
 def _live_record(session_id: int):
@@ -163,6 +183,7 @@ def edit(session_id: int):
     form = SessionForm()
     if request.method == "GET":
         form = SessionForm(formdata=None, type=record.type, topic=record.topic, held_on=record.held_on,
+                           start_time=record.start_time,
                            duration_hours=record.duration_seconds // 3600,
                            duration_minutes=record.duration_seconds % 3600 // 60, place=record.place,
                            revision=str(record.revision))
@@ -186,7 +207,9 @@ def edit(session_id: int):
             similar = w.similar
         else:
             session.commit()
-            if details["written"]:
+            if record.is_pending:
+                flash("已保存修改。参加人员只有登记人本人，审批通过后才计入学时。", "info")
+            elif details["written"]:
                 flash(f"已保存修改，台账已更正 {details['written']} 条（原记录保留）。", "success")
             else:
                 flash("已保存修改，各人学时不变。", "success")
@@ -225,3 +248,55 @@ def void(session_id: int):
         session.rollback()
         status = 400
     return render_template("offline/void.html", record=record, org=org, form=form, total=total), status
+
+
+# ---------------------------------------------------------------- a secretary's session for themself alone
+
+
+@bp.post("/<int:session_id>/approve")
+@login_required
+def approve(session_id: int):
+    session, scope = manager_scope()
+    record = queries.get_record(session=session, scope=scope, session_id=session_id)
+    if not DecideForm().validate_on_submit():
+        abort(400)
+    try:
+        written = approvals.approve(session=session, scope=scope, actor=current_user, record=record, at=clock.now())
+    except services.SessionError as e:
+        session.rollback()
+        flash("；".join(e.errors.values()), "error")
+    else:
+        session.commit()
+        flash(f"已批准集中学习“{record.topic}”，已计入学时（台账 {written} 条）。", "success")
+    return redirect(safe_local_path(request.form.get("next")) or url_for("offline.detail", session_id=session_id))
+
+
+@bp.post("/<int:session_id>/reject")
+@login_required
+def reject(session_id: int):
+    session, scope = manager_scope()
+    record = queries.get_record(session=session, scope=scope, session_id=session_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            approvals.reject(session=session, scope=scope, actor=current_user, record=record,
+                             reason=form.reason.data, at=clock.now())
+        except services.SessionError as e:
+            form.reason.errors = [*form.reason.errors, *e.errors.values()]
+        else:
+            session.commit()
+            flash(f"已退回集中学习“{record.topic}”，不计入学时。", "success")
+            return redirect(url_for("offline.detail", session_id=session_id))
+    session.rollback()
+    org = orgs.get_org(session=session, scope=scope, org_id=record.org_id)
+    people = queries.attendees(session=session, scope=scope, record=record)
+    total = len(queries.attendee_ids(session=session, record=record))
+    lines = queries.ledger_lines(session=session, scope=scope, record=record)
+    return _detail_page(session, scope, record, org, people, total, lines, reject_form=form, status=400)
+
+
+@panel(bp, "review.extra")
+def pending_sessions(*, scope, **_):
+    """On the approval page: secretaries' sessions for themselves alone, awaiting this reviewer."""
+    rows = approvals.pending_queue(session=get_session(), scope=scope)
+    return "offline/_pending.html", {"rows": rows}

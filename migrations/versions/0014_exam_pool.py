@@ -8,7 +8,7 @@ The downgrade cannot keep the pool apart: its questions are retired (so no lesso
 renamed exam-<qid> (so the old (lesson_id, qid) key holds); attempts that drew them keep pointing at them.
 
 Revision ID: 0014_exam_pool
-Revises: 0009_notes
+Revises: 0013_ledger_sanity
 Create Date: 2026-12-02 04:00:00
 """
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ from alembic import op
 import lms.db
 
 revision: str = '0014_exam_pool'
-down_revision: str | None = '0009_notes'
+down_revision: str | None = '0013_ledger_sanity'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ secretary's pages). The month chart shows the whole year or says that it scrolls
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
@@ -69,7 +69,7 @@ def data(tree, synced, db):
                        org=s.get(Organization, tree["b1"].id),
                        data=SessionData(type="党课", topic="学习贯彻《干部任用条例》专题党课", held_on=today,
                                         minutes=120, place="党员活动室",
-                                        attendee_ids=[tree["m1"].id, tree["m1b"].id]),
+                                        attendee_ids=[tree["m1"].id, tree["m1b"].id], start=time(8, 0)),
                        today=today, at=clock.now())
         s.commit()
     return tree

@@ -25,7 +25,8 @@ def _frozen():
 
 def post_session(client, org_id, attendees, path=None, **fields):
     path = path or f"/sessions/new?org_id={org_id}"
-    form = {"type": "党课", "topic": "学习《干部任用条例》", "held_on": "2025-06-10", "duration_hours": "2",
+    form = {"type": "党课", "topic": "学习《干部任用条例》", "held_on": "2025-06-10", "start_time": "09:00",
+            "duration_hours": "2",
             "duration_minutes": "30", "place": "支部活动室", **fields}
     data = [(k, v) for k, v in form.items()] + [("attendees", str(a)) for a in attendees]
     data.append(("csrf_token", csrf_token(client, "/account/password")))
@@ -138,10 +139,10 @@ def test_a_likely_duplicate_warns_and_can_be_confirmed(client, login, tree, db):
     assert len(ledger(db)) == 1
 
     # Another type on the same day is not a duplicate.
-    assert post_session(client, tree["b1"].id, [tree["m1"].id], type="支委会").status_code == 302
+    assert post_session(client, tree["b1"].id, [tree["m1"].id], type="支委会", start_time="14:00").status_code == 302
     # Confirmed: saved.
     resp = post_session(client, tree["b1"].id, [tree["m1"].id], topic="学习《干部任用条例》（二）",
-                        confirm_duplicate="y")
+                        confirm_duplicate="y", start_time="19:00")
     assert resp.status_code == 302
     assert total(db, tree["m1"].id) == 3 * 9000
 

@@ -3,7 +3,7 @@ changes nothing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,7 +51,7 @@ def foreign(tree, db):
         s2 = offline_services.record_session(
             session=s, scope=scope_for(session=s, user=tree["sec2"]), actor=tree["sec2"], org=tree["b2"],
             data=offline_services.SessionData(type="党课", topic="第二支部党课", held_on=date(2025, 6, 1), minutes=90,
-                                      place="", attendee_ids=[tree["m2"].id]),
+                                      place="", attendee_ids=[tree["m2"].id], start=time(9, 0)),
             today=clock.today(), at=clock.now(),
         )
         r1 = selfreports.submit_report(session=s, user_id=tree["m1"].id, study_date=date(2025, 6, 2), minutes=30,

@@ -108,6 +108,10 @@ def offline(w):
     return {"session_id": w.offline}
 
 
+def offline_pending(w):
+    return {"session_id": w.offline_pending}
+
+
 def note_item(w):
     return {"lesson_id": w.lesson_id, "item": 1}
 
@@ -188,6 +192,10 @@ ROUTES: dict[str, Route] = {
                                            "minutes": "0", "place": "x", "attendees": [str(w.m1)]}),
     "offline.void": Route("GET,POST", offline, get=B1_RECORD, post=POST_B1_RECORD,
                            data=lambda w: {"reason": "越权"}),
+    # sec1's session for sec1 alone: decided at the next level (the admin here), never by sec1.
+    "offline.approve": Route("POST", offline_pending, post=expect(LOGIN, 403, 404, 404, ALLOW)),
+    "offline.reject": Route("POST", offline_pending, post=expect(LOGIN, 403, 404, 404, ALLOW),
+                            data=lambda w: {"reason": "越权"}),
     # --- reports
     "reports.index": Route("GET", get=expect(LOGIN, 403, 302, 302, 200)),
     "reports.org": Route("GET", branch1, get=B1_RECORD),
@@ -201,6 +209,8 @@ ROUTES: dict[str, Route] = {
     "certificates.download": Route("GET", cert, get=expect(LOGIN, 200, 200, 404, 200)),
     "certificates.revoke": Route("POST", cert, post=expect(LOGIN, 403, 403, 403, ALLOW),
                                  data=lambda w: {"reason": "越权"}),
+    "certificates.clear_flag": Route("POST", cert, post=expect(LOGIN, 403, 403, 403, ALLOW),
+                                     data=lambda w: {"note": "越权"}),
     "certificates.manage": Route("GET", get=MANAGERS,
                                  variants=(("branch1", branch1, B1_RECORD),)),
     "certificates.batch_page": Route(

@@ -13,7 +13,7 @@ import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -58,6 +58,7 @@ class World:
     cert_code: str = ""
     job: int = 0  # sec1's finished batch job
     offline: int = 0  # a 集中学习 session of branch 1, m1 attending, payload topic and place
+    offline_pending: int = 0  # sec1's 集中学习 for sec1 alone: awaiting the next level's approval
     upload_token: str = ""  # sec1's kept roster upload (preview done, not confirmed)
 
 
@@ -126,9 +127,12 @@ def build_world(app) -> World:
             approved = selfreports.submit_report(session=s, user_id=m1.id, study_date=today, minutes=10,
                                                  topic=PAYLOAD + "通过", place=PAYLOAD, today=today)
             selfreports.approve(session=s, report=approved, decided_by_id=sec1.id, at=clock.now())
-            # An adjustment with a payload reason, enough for this year's certificate.
-            selfreports.add_adjustment(session=s, member_id=m1.id, minutes=32 * 60, reason=PAYLOAD,
-                                       local_date=today, recorded_by_id=admin.id, today=today)
+            # Adjustments with a payload reason, enough for this year's certificate (three days:
+            # no day may credit more than DAILY_MAX_HOURS).
+            for back, hours in ((1, 11), (2, 11), (3, 10)):
+                selfreports.add_adjustment(session=s, member_id=m1.id, minutes=hours * 60, reason=PAYLOAD,
+                                           local_date=today - timedelta(days=back), recorded_by_id=admin.id,
+                                           today=today)
             # A lesson attempt, left open.
             attempt = quiz.start_lesson_attempt(session=s, user_id=m1.id, lesson=lesson, course=course,
                                                 now=clock.now())
@@ -163,7 +167,13 @@ def build_world(app) -> World:
             w.offline = record_session(
                 session=s, scope=scope_for(session=s, user=sec1_user), actor=sec1_user, org=s.get(Organization, w.b1),
                 data=SessionData(type="党课", topic=PAYLOAD, held_on=clock.today(), minutes=90, place=PAYLOAD,
-                                 attendee_ids=[w.m1]),
+                                 attendee_ids=[w.m1], start=time(0, 0)),
+                today=clock.today(), at=clock.now(),
+            ).id
+            w.offline_pending = record_session(
+                session=s, scope=scope_for(session=s, user=sec1_user), actor=sec1_user, org=s.get(Organization, w.b1),
+                data=SessionData(type="党课", topic="书记自学", held_on=clock.today(), minutes=30, place="",
+                                 attendee_ids=[w.sec1], start=time(12, 0)),
                 today=clock.today(), at=clock.now(),
             ).id
             audit.record(session=s, actor=s.get(User, w.admin), action="security.test", target_type="user",
