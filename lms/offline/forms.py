@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from datetime import time
 
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, Field, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import TimeInput
 
@@ -13,9 +13,10 @@ from lms.orgs.forms import choice
 from lms.web import CheckedForm
 
 
-class CnTimeField(StringField):
+class CnTimeField(Field):
     """A local time of day as 时:分 (24-hour, "09:00"; a full-width colon is fine); blank is None.
-    What was typed is shown again when it cannot be read."""
+    What was typed is shown again when it cannot be read. Not a text field: anything but a time is
+    refused by its own parse, invisible characters included."""
 
     widget = TimeInput()
 
