@@ -19,6 +19,11 @@ MEMBER_NO_RE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
 INITIAL_HASH_METHOD = "pbkdf2:sha256:2000"
 
 
+def is_initial_hash(password_hash: str) -> bool:
+    """Whether a stored hash is an import's cheap one (not the full-cost default)."""
+    return password_hash.startswith(INITIAL_HASH_METHOD + "$")
+
+
 class PasswordError(ValueError):
     pass
 
@@ -44,13 +49,18 @@ def find_by_login(*, session: Session, login: str) -> User | None:
 def authenticate(*, session: Session, login: str, password: str) -> User | None:
     """The user if the login and password match and the account is active; None otherwise.
 
-    The password is hashed even for unknown logins, so timing does not tell which it was.
+    Every call spends exactly one full-cost hash check, so the time does not tell an unknown login,
+    an imported account that never signed in (its cheap INITIAL_HASH_METHOD hash) and an active
+    one apart: unknown logins check a dummy hash, and a cheap hash is checked and then the dummy too.
     """
     user = find_by_login(session=session, login=login)
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    matches = check_password_hash(user.password_hash, password or "")
+    if is_initial_hash(user.password_hash):
+        check_password_hash(_DUMMY_HASH, password or "")
+    if not matches or not user.active:
         return None
     user.last_login_at = clock.now()
     session.add(user)

@@ -81,7 +81,7 @@ def test_guessing_the_old_password_is_throttled(client, make_user, login, wrong_
         "old_password": PASSWORD, "new_password": "newpass99", "confirm": "newpass99",
         "csrf_token": csrf_token(client, "/account/password"),
     })
-    assert right.status_code == 429 and "尝试次数过多" in right.get_data(as_text=True)
+    assert right.status_code == 429 and "密码错误次数过多" in right.get_data(as_text=True)
 
 
 def test_other_mistakes_on_the_form_are_not_counted(client, make_user, login):
