@@ -84,6 +84,7 @@ class Settings:
     ratelimit_enabled: bool = _setting(True)
     login_limit_per_account: str = _setting("5 per 5 minutes")
     login_limit_per_ip: str = _setting("30 per 5 minutes")
+    password_min_score: int = _setting(2, lo=0, hi=4)  # zxcvbn's 0–4 (lms/auth/passwords.py)
     # Certificates.
     cert_verify_limit: str = _setting("30 per minute")  # the public verification page, per IP
     cert_font_dir: str | None = _setting(None)  # <instance>/fonts

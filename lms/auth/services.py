@@ -7,7 +7,9 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import clock
+from lms.auth import passwords
 from lms.auth.models import ROLES, User
+from lms.auth.passwords import PasswordError
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -24,19 +26,18 @@ def is_initial_hash(password_hash: str) -> bool:
     return password_hash.startswith(INITIAL_HASH_METHOD + "$")
 
 
-class PasswordError(ValueError):
-    pass
-
-
 class WrongOldPassword(PasswordError):
     """The current password given when changing it is wrong (a guess: throttled like a login)."""
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < 8:
-        raise PasswordError("密码至少需要 8 位。")
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        raise PasswordError("密码需同时包含字母和数字。")
+def check_password_strength(
+    password: str, *, user: User | None = None, login_names: tuple[str | None, ...] = (), name: str | None = None
+) -> None:
+    """The password policy (lms/auth/passwords.py) for a password someone chose, for `user` (or for
+    an account about to be made with `login_names` and `name`). Raises PasswordError saying why."""
+    if user is not None:
+        login_names, name = (user.member_no, user.phone), user.name
+    passwords.check(password, login_names=login_names, name=name)
 
 
 def find_by_login(*, session: Session, login: str) -> User | None:
@@ -128,5 +129,5 @@ def change_password(*, session: Session, user: User, old: str, new: str) -> None
         raise WrongOldPassword("原密码不正确。")
     if old == new:
         raise PasswordError("新密码不能与原密码相同。")
-    check_password_strength(new)
+    check_password_strength(new, user=user)
     set_password(session=session, user=user, password=new, must_change=False)

@@ -73,7 +73,7 @@ def reserve(*, account: str, address: str | None) -> Attempt:
     per_account = parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
     per_address = parse(current_app.config["LOGIN_LIMIT_PER_IP"])
     address = address or "-"
-    prefix = f"{current_app.config.get('RATELIMIT_KEY_PREFIX') or ''}{PREFIX}"
+    prefix = f"{limiter._key_prefix or ''}{PREFIX}"  # Flask-Limiter's RATELIMIT_KEY_PREFIX, as its keys have
     account_key = f"{prefix}/account/{account}/{address}"
     address_key = f"{prefix}/address/{address}"
     count = storage.incr(account_key, per_account.get_expiry())

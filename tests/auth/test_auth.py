@@ -72,7 +72,7 @@ def test_first_login_forces_password_change(client, make_user, login):
     assert "字母和数字" in weak.get_data(as_text=True)
     ok = client.post(
         "/account/password",
-        data={"old_password": PASSWORD, "new_password": "newpass99", "confirm": "newpass99", "csrf_token": token},
+        data={"old_password": PASSWORD, "new_password": "Hongqi-Canal-1960", "confirm": "Hongqi-Canal-1960", "csrf_token": token},
     )
     assert ok.status_code == 302
     assert client.get("/").status_code == 200
@@ -84,7 +84,7 @@ def test_change_password_wrong_old_password(client, make_user, login):
     token = csrf_token(client, "/account/password")
     resp = client.post(
         "/account/password",
-        data={"old_password": "wrong999", "new_password": "newpass99", "confirm": "newpass99", "csrf_token": token},
+        data={"old_password": "wrong999", "new_password": "Hongqi-Canal-1960", "confirm": "Hongqi-Canal-1960", "csrf_token": token},
     )
     html = resp.get_data(as_text=True)
     assert "原密码不正确" in html
@@ -103,7 +103,7 @@ def test_password_change_ends_other_sessions(app, make_user, login, client):
     token = csrf_token(client, "/account/password")
     client.post(
         "/account/password",
-        data={"old_password": PASSWORD, "new_password": "newpass99", "confirm": "newpass99", "csrf_token": token},
+        data={"old_password": PASSWORD, "new_password": "Hongqi-Canal-1960", "confirm": "Hongqi-Canal-1960", "csrf_token": token},
     )
     assert client.get("/").status_code == 200  # this device stays signed in
     assert other.get("/").status_code == 302  # the other one is signed out
