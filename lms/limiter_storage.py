@@ -68,7 +68,8 @@ def _engine_for(url: str) -> Engine:
                 if database:
                     Path(database).parent.mkdir(parents=True, exist_ok=True)
                 engine = create_db_engine(url, poolclass=NullPool)
-                counters.create(engine, checkfirst=True)
+                with engine.begin() as conn:  # every worker starts at once: IF NOT EXISTS, not a check
+                    conn.execute(sa.schema.CreateTable(counters, if_not_exists=True))
             else:
                 engine = create_db_engine(url, pool_size=2, max_overflow=8)
             _engines[url] = engine
