@@ -139,10 +139,17 @@ def test_limits_hold_across_five_workers_without_redis(server, make_user):
     assert evaluated <= 5
     assert sum(status == 429 for status, _ in concurrent) == 30 - evaluated
 
+    # 40 wrong logins from one address, each naming another account: the address's 30 are checked.
+    visit = server.login_form("10.9.0.5")
+    spread = [server.login(f"NOBODY-{i:03d}", "wrong-guess-3", address="10.9.0.5", visit=visit) for i in range(40)]
+    per_address = sum(EVALUATED in html for _, html in spread)
+    assert per_address == 30 and sum(status == 429 for status, _ in spread) == 10
+
     # Certificate verification at 10 per minute per address: 10 answered out of 25 concurrent ones.
     with ThreadPoolExecutor(25) as pool:
         statuses = list(pool.map(lambda _: server.request("GET", "/verify/ABCD-EFGH-JKLM", address="10.9.0.4")[0],
                                  range(25)))
     assert sorted(statuses).count(429) == 15 and all(s in (200, 404) for s in statuses if s != 429)
     print(f"\nworkers={WORKERS}: sequential evaluated 5/40, concurrent evaluated {evaluated}/30, "
+          f"one address over 40 accounts evaluated {per_address}/40, "
           f"verify answered {25 - statuses.count(429)}/25 at 10 per minute")
