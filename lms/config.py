@@ -64,7 +64,7 @@ class Settings:
     database_url: str | None = _setting(None)  # sqlite:///<instance>/lms.db
     instance_path: str | None = _setting(None)  # <project>/instance (read by create_app before the rest)
     content_dir: str | None = _setting(None)  # <project>/content
-    redis_url: str | None = _setting(None)  # rate-limiter storage; memory when unset
+    redis_url: str | None = _setting(None)  # rate-limiter storage; the database (lms/limiter_storage.py) when unset
     timezone: str = _setting("Asia/Shanghai", check=_is_zone, expected="时区名称（如 Asia/Shanghai）")
     site_name: str = _setting("党员在线学习平台")
     base_url: str = _setting("http://127.0.0.1:5000")
@@ -86,6 +86,7 @@ class Settings:
     ratelimit_enabled: bool = _setting(True)
     login_limit_per_account: str = _setting("5 per 5 minutes")
     login_limit_per_ip: str = _setting("30 per 5 minutes")
+    password_min_score: int = _setting(2, lo=0, hi=4)  # zxcvbn's 0–4 (lms/auth/passwords.py)
     # Certificates.
     cert_verify_limit: str = _setting("30 per minute")  # the public verification page, per IP
     cert_font_dir: str | None = _setting(None)  # <instance>/fonts
@@ -242,7 +243,12 @@ def load_config(
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True
     cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SECURE_COOKIES"]
-    cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
+    if cfg["REDIS_URL"]:
+        cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
+    else:  # counters every worker shares, in SQL (lms/limiter_storage.py)
+        from lms.limiter_storage import storage_uri
+
+        cfg["RATELIMIT_STORAGE_URI"] = storage_uri(cfg["DATABASE_URL"], cfg["INSTANCE_PATH"])
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
     return cfg
 

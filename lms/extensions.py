@@ -5,6 +5,8 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+import lms.limiter_storage  # noqa: F401  (registers the sql:// storage before the limiter is set up)
+
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"

@@ -6,6 +6,7 @@ from lms.certificates.models import BatchJob, Certificate, SerialCounter  # noqa
 from lms.content.models import Course, Lesson, LessonVisit, Question  # noqa: F401
 from lms.db import metadata  # noqa: F401
 from lms.hours.models import LedgerEntry, SelfReport, StudySession  # noqa: F401
+from lms.limiter_storage import counters  # noqa: F401
 from lms.notes.models import NoteAnswer  # noqa: F401
 from lms.offline.models import OfflineAttendance, OfflineSession  # noqa: F401
 from lms.orgs.models import Organization  # noqa: F401

@@ -7,7 +7,9 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import clock
+from lms.auth import passwords
 from lms.auth.models import ROLES, User
+from lms.auth.passwords import PasswordError
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -19,19 +21,23 @@ MEMBER_NO_RE = re.compile(r"^[A-Za-z0-9-]{3,32}$")
 INITIAL_HASH_METHOD = "pbkdf2:sha256:2000"
 
 
-class PasswordError(ValueError):
-    pass
+def is_initial_hash(password_hash: str) -> bool:
+    """Whether a stored hash is an import's cheap one (not the full-cost default)."""
+    return password_hash.startswith(INITIAL_HASH_METHOD + "$")
 
 
 class WrongOldPassword(PasswordError):
     """The current password given when changing it is wrong (a guess: throttled like a login)."""
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < 8:
-        raise PasswordError("密码至少需要 8 位。")
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
-        raise PasswordError("密码需同时包含字母和数字。")
+def check_password_strength(
+    password: str, *, user: User | None = None, login_names: tuple[str | None, ...] = (), name: str | None = None
+) -> None:
+    """The password policy (lms/auth/passwords.py) for a password someone chose, for `user` (or for
+    an account about to be made with `login_names` and `name`). Raises PasswordError saying why."""
+    if user is not None:
+        login_names, name = (user.member_no, user.phone), user.name
+    passwords.check(password, login_names=login_names, name=name)
 
 
 def find_by_login(*, session: Session, login: str) -> User | None:
@@ -44,13 +50,18 @@ def find_by_login(*, session: Session, login: str) -> User | None:
 def authenticate(*, session: Session, login: str, password: str) -> User | None:
     """The user if the login and password match and the account is active; None otherwise.
 
-    The password is hashed even for unknown logins, so timing does not tell which it was.
+    Every call spends exactly one full-cost hash check, so the time does not tell an unknown login,
+    an imported account that never signed in (its cheap INITIAL_HASH_METHOD hash) and an active
+    one apart: unknown logins check a dummy hash, and a cheap hash is checked and then the dummy too.
     """
     user = find_by_login(session=session, login=login)
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
+    matches = check_password_hash(user.password_hash, password or "")
+    if is_initial_hash(user.password_hash):
+        check_password_hash(_DUMMY_HASH, password or "")
+    if not matches or not user.active:
         return None
     user.last_login_at = clock.now()
     session.add(user)
@@ -118,5 +129,5 @@ def change_password(*, session: Session, user: User, old: str, new: str) -> None
         raise WrongOldPassword("原密码不正确。")
     if old == new:
         raise PasswordError("新密码不能与原密码相同。")
-    check_password_strength(new)
+    check_password_strength(new, user=user)
     set_password(session=session, user=user, password=new, must_change=False)

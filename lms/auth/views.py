@@ -1,19 +1,15 @@
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms import units
-from lms.auth import bp, services
+from lms.auth import bp, services, throttle
 from lms.auth.claims import ClaimedUser, verified_user, view_checks_account_itself
 from lms.auth.forms import ChangePasswordForm, LoginForm
 from lms.auth.models import User
 from lms.db import get_session
-from lms.extensions import limiter, login_manager
+from lms.extensions import login_manager
 from lms.web import safe_local_path
-
-FAILED_LOGIN = "账号或密码不正确。"
-WARN_WHEN_LEFT = 2  # from this many attempts left, a failed login says how many remain
 
 
 @login_manager.user_loader
@@ -27,59 +23,34 @@ def load_user(ident: str) -> User | ClaimedUser | None:
     return verified_user(uid, version)
 
 
-def _account_key() -> str:
-    return "login:" + (request.form.get("login") or "").strip().lower()
-
-
-def _login_failed(response) -> bool:
-    # A failed login re-renders the form (200); success redirects.
-    return response.status_code == 200
-
-
-def _account_limit():
-    """This request's per-account login limit (Flask-Limiter's RequestLimit), or None when off."""
-    key = _account_key()
-    return next((rl for rl in limiter.current_limits if rl.key.endswith(key) or f"/{key}/" in rl.key), None)
-
-
-def _failed_login_message() -> str:
-    """账号或密码不正确, and, near the limit, how many tries are left and what happens next."""
-    limit = _account_limit()
-    if limit is None:
-        return FAILED_LOGIN
-    left = max(0, limit.remaining - 1)  # this failure is deducted after the response
-    window = units.minutes_up_text(limit.limit.get_expiry())
-    if left == 0:
-        return f"{FAILED_LOGIN}尝试次数已用完，请 {window}后再试。"
-    if left <= WARN_WHEN_LEFT:
-        return f"{FAILED_LOGIN}还可尝试 {left} 次；再错 {left} 次将锁定 {window}。"
-    return FAILED_LOGIN
-
-
 def _safe_next(target: str | None) -> str:
     return safe_local_path(target) or url_for("content.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key, methods=["POST"], deduct_when=_login_failed
-)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("content.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
+        # A slot is reserved before the password is checked (lms/auth/throttle.py).
+        known = services.find_by_login(session=session, login=form.login.data)
+        attempt = throttle.reserve(account=throttle.account_ref(form.login.data, known and known.id),
+                                   address=request.remote_addr)
+        if attempt.refused:
+            flash(attempt.locked_message, "error")
+            return render_template("auth/login.html", form=form), 429
         user = services.authenticate(session=session, login=form.login.data, password=form.password.data)
         if user is not None:
+            throttle.succeeded(attempt)
             session.commit()
             login_user(user, remember=form.remember.data)
             if user.must_change_password:
                 flash("这是首次登录或密码已被重置，请先设置新密码。", "info")
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
-        flash(_failed_login_message(), "error")
+        flash(throttle.failure_message(attempt), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -90,33 +61,28 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def _password_change_key() -> str:
-    return f"password-change:{current_user.id if current_user.is_authenticated else '-'}"
-
-
-def _old_password_wrong(response) -> bool:
-    return bool(g.get("old_password_wrong"))
-
-
 # Changing the password asks for the current one: a guess there counts like a failed login, so a
 # session left open on a shared computer cannot be used to find the password by trying.
 @bp.route("/account/password", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_password_change_key, methods=["POST"],
-    deduct_when=_old_password_wrong,
-)
 @login_required
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         session = get_session()
+        attempt = throttle.reserve(account=throttle.account_ref("", current_user.id), address=request.remote_addr)
+        if attempt.refused:
+            form.old_password.errors = [*form.old_password.errors, attempt.locked_message]
+            return render_template("auth/change_password.html", form=form), 429
         try:
             services.change_password(session=session, user=current_user, old=form.old_password.data, new=form.new_password.data)
         except services.PasswordError as exc:
-            g.old_password_wrong = isinstance(exc, services.WrongOldPassword)
-            field = form.old_password if g.old_password_wrong else form.new_password
+            wrong_old = isinstance(exc, services.WrongOldPassword)
+            if not wrong_old:
+                throttle.release(attempt)  # the old password was right: only a guess counts
+            field = form.old_password if wrong_old else form.new_password
             field.errors = [*field.errors, str(exc)]
         else:
+            throttle.succeeded(attempt)
             session.commit()
             login_user(current_user)  # the session version changed; keep this device signed in
             flash("密码已修改。", "success")

@@ -28,7 +28,7 @@ from lms.orgs.services import create_org
 def create_admin(login: str, name: str, org_name: str, password: str) -> None:
     """创建管理员账号。"""
     try:
-        services.check_password_strength(password)
+        services.check_password_strength(password, login_names=(login,), name=name)
     except services.PasswordError as exc:
         fail(str(exc))
     for value, label in ((name, "姓名"), (org_name, "党委名称")):

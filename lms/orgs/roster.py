@@ -201,7 +201,7 @@ def reset_password(*, session: Session, actor: User, user_id: int, password: str
     generated = not password
     if password:
         try:
-            auth.check_password_strength(password)
+            auth.check_password_strength(password, user=user)
         except auth.PasswordError as exc:
             raise RosterError({"password": str(exc)}) from None
     else:

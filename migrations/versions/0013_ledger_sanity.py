@@ -12,7 +12,7 @@ Downgrade drops the columns (pending or rejected sessions then read as ordinary 
 no ledger rows, so totals are unchanged).
 
 Revision ID: 0013_ledger_sanity
-Revises: 0009_notes
+Revises: 0012_throttle
 """
 from collections.abc import Sequence
 
@@ -23,7 +23,7 @@ from alembic import op
 import lms.db
 
 revision: str = '0013_ledger_sanity'
-down_revision: str | None = '0009_notes'
+down_revision: str | None = '0012_throttle'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -144,7 +144,7 @@ ROUTES: dict[str, Route] = {
     "orgs.member_deactivate": Route("GET,POST", member, get=B1_RECORD, post=POST_B1_RECORD),
     "orgs.member_reactivate": Route("GET,POST", member, get=B1_RECORD, post=POST_B1_RECORD),
     "orgs.member_password": Route("GET,POST", member, get=B1_RECORD, post=POST_B1_RECORD,
-                                  data=lambda w: {"mode": "manual", "password": "Takeover99"}),
+                                  data=lambda w: {"mode": "manual", "password": "Takeover-Canal-1960"}),
     "orgs.member_move": Route("GET,POST", member, get=expect(LOGIN, 403, 403, 404, 200),
                               post=expect(LOGIN, 403, 403, 404, ALLOW), data=lambda w: {"org_id": w.b2}),
     "orgs.import_upload": Route("GET,POST", get=MANAGERS, post=expect(LOGIN, 403, ALLOW, ALLOW, ALLOW)),

@@ -53,7 +53,7 @@ def test_remember_cookie_dies_with_a_password_change(app, make_user):
     remember = _cookies(_login(laptop, user))["remember_token"].split(";", 1)[0].split("=", 1)[1]
     _login(phone, user, remember=False)
     resp = phone.post("/account/password", data={
-        "old_password": PASSWORD, "new_password": "newpass99", "confirm": "newpass99",
+        "old_password": PASSWORD, "new_password": "Hongqi-Canal-1960", "confirm": "Hongqi-Canal-1960",
         "csrf_token": csrf_token(phone, "/account/password"),
     })
     assert resp.status_code == 302
@@ -66,7 +66,7 @@ def test_remember_cookie_dies_with_a_password_change(app, make_user):
 def wrong_old_password(client):
     def _try():
         return client.post("/account/password", data={
-            "old_password": "guess0000", "new_password": "newpass99", "confirm": "newpass99",
+            "old_password": "guess0000", "new_password": "Hongqi-Canal-1960", "confirm": "Hongqi-Canal-1960",
             "csrf_token": csrf_token(client, "/account/password"),
         })
 
@@ -78,10 +78,10 @@ def test_guessing_the_old_password_is_throttled(client, make_user, login, wrong_
     codes = [wrong_old_password().status_code for _ in range(6)]
     assert codes == [200] * 5 + [429]
     right = client.post("/account/password", data={
-        "old_password": PASSWORD, "new_password": "newpass99", "confirm": "newpass99",
+        "old_password": PASSWORD, "new_password": "Hongqi-Canal-1960", "confirm": "Hongqi-Canal-1960",
         "csrf_token": csrf_token(client, "/account/password"),
     })
-    assert right.status_code == 429 and "尝试次数过多" in right.get_data(as_text=True)
+    assert right.status_code == 429 and "密码错误次数过多" in right.get_data(as_text=True)
 
 
 def test_other_mistakes_on_the_form_are_not_counted(client, make_user, login):
@@ -93,7 +93,7 @@ def test_other_mistakes_on_the_form_are_not_counted(client, make_user, login):
         })
         assert resp.status_code == 200
     ok = client.post("/account/password", data={
-        "old_password": PASSWORD, "new_password": "newpass99", "confirm": "newpass99",
+        "old_password": PASSWORD, "new_password": "Hongqi-Canal-1960", "confirm": "Hongqi-Canal-1960",
         "csrf_token": csrf_token(client, "/account/password"),
     })
     assert ok.status_code == 302
