@@ -79,6 +79,7 @@ class Settings:
     presence_check_timeout_seconds: int = _setting(60, lo=1)
     # HTTP and security.
     secure_cookies: bool = _setting(False)
+    remember_days: int = _setting(30, lo=1, hi=365)  # "保持登录": a remembered device, and any login, lapse unused
     proxy_count: int = _setting(0, lo=0)  # reverse proxies in front (nginx: 1) whose X-Forwarded-* are trusted
     max_content_length: int = _setting(5 * 1024 * 1024, lo=1)  # bytes per request; nginx: client_max_body_size
     ratelimit_enabled: bool = _setting(True)
@@ -237,9 +238,6 @@ def load_config(
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = cfg["SECURE_COOKIES"]
-    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
-    cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
-    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SECURE_COOKIES"]
     cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"] or "memory://"
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
     return cfg
