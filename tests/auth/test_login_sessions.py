@@ -317,3 +317,34 @@ def test_a_login_unused_for_the_remember_days_ends(db, device, make_user):
     assert signed_in(laptop)  # used: it starts again
     clock.advance(days=30, seconds=1)
     assert not signed_in(laptop)
+
+
+def test_two_requests_racing_with_the_same_token_both_sign_in_and_one_token_replaces_it(app, db, device,
+                                                                                        make_user):
+    """A reopened browser sends its page and another request at once, both with the old token: both
+    are signed in, the token is replaced once, and the replacement signs the device in later."""
+    import threading
+
+    user = make_user()
+    laptop = device()
+    sign_in(laptop, user, remember=True)
+    old = remember_value(laptop)
+    racers = [only_remember(device, old) for _ in range(2)]
+    barrier = threading.Barrier(2)
+    codes: list[int] = []
+
+    def go(client):
+        barrier.wait()
+        codes.append(client.get("/").status_code)
+
+    threads = [threading.Thread(target=go, args=(c,)) for c in racers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert codes == [200, 200]
+    replaced = {remember_value(c) for c in racers} - {old}
+    assert len(replaced) == 1  # one of them got the new token, the other kept the old one
+    row = logins(db, user.id)[0]
+    assert row.remember_hash == hashlib.sha256(replaced.pop().split(".", 1)[1].encode()).hexdigest()
+    assert row.prev_remember_hash == hashlib.sha256(old.split(".", 1)[1].encode()).hexdigest()
