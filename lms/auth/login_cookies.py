@@ -47,11 +47,19 @@ def _days() -> int:
     return settings().remember_days
 
 
-def load_user(ident: str) -> User | ClaimedUser | None:
+def _parse_ident(ident: str | None) -> tuple[int, int, int] | None:
     try:
-        uid, version, login_id = (int(x) for x in ident.split(":"))
+        uid, version, login_id = (int(x) for x in (ident or "").split(":"))
     except ValueError:
         return None
+    return uid, version, login_id
+
+
+def load_user(ident: str) -> User | ClaimedUser | None:
+    parsed = _parse_ident(ident)
+    if parsed is None:
+        return None
+    uid, version, login_id = parsed
     if view_checks_account_itself():  # its own statement checks the login: no query here
         return ClaimedUser(uid, version, login_id)
     at = clock.now()
@@ -91,21 +99,28 @@ def _is_static(endpoint: str | None) -> bool:
     return endpoint is not None and (endpoint == "static" or endpoint.endswith(".static"))
 
 
-def _session_holds_login() -> bool:
-    """The session cookie names a login made in this browser (Flask-Login's strong session
-    protection drops it when the address or browser differs)."""
-    return "_user_id" in session and session.get("_id") == login_manager._session_identifier_generator()
-
-
 def restore_remembered() -> None:
-    """Before every request: sign a remembered device in again from its token when needed."""
+    """Before every request (first of all), when the session cookie does not carry a login made in
+    this browser: sign a remembered device in again from its token. A session cookie that names a
+    login but arrives from another address or browser is dropped by Flask-Login's strong session
+    protection; that login ends here too (unless the token signs the same login in again), so the
+    copy left behind opens nothing, and a member whose address changed starts afresh."""
+    ident = _parse_ident(session.get("_user_id"))
+    holds = ident is not None and session.get("_id") == login_manager._session_identifier_generator()
     cookie = request.cookies.get(REMEMBER_COOKIE)
-    if cookie is None or _is_static(request.endpoint) or _session_holds_login():
+    if holds or _is_static(request.endpoint) or (cookie is None and ident is None):
         return
+    restored = None
     with write_intent(), Session(engine(), expire_on_commit=False) as own:
-        restored = login_sessions.restore(session=own, cookie=cookie, at=clock.now(), ip=request.remote_addr,
-                                          user_agent=request.user_agent.string, days=_days())
+        if cookie is not None:
+            restored = login_sessions.restore(session=own, cookie=cookie, at=clock.now(), ip=request.remote_addr,
+                                              user_agent=request.user_agent.string, days=_days())
+        if ident is not None and (restored is None or restored.login.id != ident[2]):
+            login_sessions.end(session=own, user_id=ident[0], login_id=ident[2], at=clock.now())
+            session.pop("_user_id", None)  # ended once: later requests need not try again
         own.commit()
+    if cookie is None:
+        return
     if restored is None:
         g._remember_cookie = _CLEAR
         return

@@ -348,3 +348,30 @@ def test_two_requests_racing_with_the_same_token_both_sign_in_and_one_token_repl
     row = logins(db, user.id)[0]
     assert row.remember_hash == hashlib.sha256(replaced.pop().split(".", 1)[1].encode()).hexdigest()
     assert row.prev_remember_hash == hashlib.sha256(old.split(".", 1)[1].encode()).hexdigest()
+
+
+def test_logging_out_after_the_address_changed_still_ends_the_login(app, device, make_user):
+    """Session protection already drops the session cookie on the new address; 退出 there must
+    still end the login, or the cookie would keep working back on the old one."""
+    user = make_user()
+    phone = device("10.0.0.5", IPHONE_WECHAT)
+    sign_in(phone, user)
+    saved = phone.get_cookie("session").value
+    phone.environ_base["REMOTE_ADDR"] = "172.16.0.9"
+    assert not signed_in(phone)
+    assert phone.post("/logout", data={"csrf_token": csrf_token(phone)}).status_code == 302
+    back_home = device("10.0.0.5", IPHONE_WECHAT)
+    back_home.set_cookie("session", saved)
+    assert not signed_in(back_home)
+
+
+def test_signing_in_again_in_the_same_browser_replaces_its_old_login(db, device, make_user):
+    user = make_user()
+    phone = device("10.0.0.5", IPHONE_WECHAT)
+    sign_in(phone, user)
+    phone.environ_base["REMOTE_ADDR"] = "172.16.0.9"  # dropped by session protection: signs in again
+    assert not signed_in(phone)
+    sign_in(phone, user)
+    html = phone.get("/account/devices").get_data(as_text=True)
+    assert len(re.findall(r'<li class="card device">', html)) == 1
+    assert [x.ended_at is not None for x in logins(db, user.id)] == [True, False]
