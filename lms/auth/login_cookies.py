@@ -3,7 +3,8 @@
 - Flask-Login's user id is "<account>:<session version>:<login>"; the user loader accepts it
   only while that login is live (one statement: the account joined with its login).
 - Signing in makes a login; signing out ends it on the server, so a copy of the session cookie
-  opens nothing afterwards, from any address.
+  opens nothing afterwards, from any address. Flask-Login's strong session protection already
+  refuses the session cookie from another address or browser; the login it names then ends too.
 - "在这台设备上保持登录" is our own cookie, not Flask-Login's (which is the same HMAC of the user
   id on every login, valid from anywhere until the password changes): a random token, stored
   hashed, replaced on every use, expiring after `LMS_REMEMBER_DAYS` days, ended with its login.

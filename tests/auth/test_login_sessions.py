@@ -375,3 +375,17 @@ def test_signing_in_again_in_the_same_browser_replaces_its_old_login(db, device,
     html = phone.get("/account/devices").get_data(as_text=True)
     assert len(re.findall(r'<li class="card device">', html)) == 1
     assert [x.ended_at is not None for x in logins(db, user.id)] == [True, False]
+
+
+def test_a_session_cookie_used_from_another_address_ends_that_login(db, device, make_user):
+    """The copy opens nothing there (session protection), and the login it names ends: the owner
+    signs in again, and the copy is worth nothing back on the owner's address either."""
+    user = make_user()
+    laptop = device("10.0.0.5", WINDOWS_CHROME)
+    sign_in(laptop, user)
+    copy = laptop.get_cookie("session").value
+    thief = device("203.0.113.66", WINDOWS_CHROME)
+    thief.set_cookie("session", copy)
+    assert not signed_in(thief)
+    assert logins(db, user.id)[0].ended_at is not None
+    assert not signed_in(laptop)
