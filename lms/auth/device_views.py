@@ -48,7 +48,11 @@ def device_end(login_id: int):
         flash("这是您正在使用的设备。要在这里退出，请点右上角的“退出”。", "info")
         return redirect(url_for("auth.devices"))
     session = get_session()
-    if not login_sessions.end(session=session, user_id=current_user.id, login_id=login_id, at=clock.now()):
+    at = clock.now()
+    # Only one of the member's own live logins (an id out of range never reaches the database).
+    mine = {x.id for x in login_sessions.live(session=session, user=current_user, at=at, days=settings().remember_days)}
+    if login_id not in mine or not login_sessions.end(session=session, user_id=current_user.id, login_id=login_id,
+                                                       at=at):
         abort(404)
     session.commit()
     flash("已在该设备上退出登录。", "success")

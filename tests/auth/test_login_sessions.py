@@ -247,6 +247,7 @@ def test_signing_out_one_device_from_the_devices_page(db, device, make_user):
     sign_in(stranger, other)
     theirs = logins(db, other.id)[0].id
     assert post(laptop, f"/account/devices/{theirs}/end").status_code == 404
+    assert post(laptop, f"/account/devices/{2**63}/end").status_code == 404
     assert signed_in(stranger)
 
 
