@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 # creates its Blueprint; its routes (and the template-hook panels it provides) are in the view
 # modules imported here, so importing a slice's models never drags in its views.
 SLICES: dict[str, tuple[str, ...]] = {
-    "auth": ("views",),
+    "auth": ("views", "device_views"),
     "content": ("views",),
     "orgs": ("views", "roster_views", "import_views"),
     "ops": ("views",),

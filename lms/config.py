@@ -81,6 +81,7 @@ class Settings:
     daily_max_hours: float = _setting(12, lo=0.5, hi=24)
     # HTTP and security.
     secure_cookies: bool = _setting(False)
+    remember_days: int = _setting(30, lo=1, hi=365)  # "保持登录": a remembered device, and any login, lapse unused
     proxy_count: int = _setting(0, lo=0)  # reverse proxies in front (nginx: 1) whose X-Forwarded-* are trusted
     max_content_length: int = _setting(5 * 1024 * 1024, lo=1)  # bytes per request; nginx: client_max_body_size
     ratelimit_enabled: bool = _setting(True)
@@ -240,9 +241,6 @@ def load_config(
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = cfg["SECURE_COOKIES"]
-    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
-    cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
-    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SECURE_COOKIES"]
     if cfg["REDIS_URL"]:
         cfg["RATELIMIT_STORAGE_URI"] = cfg["REDIS_URL"]
     else:  # counters every worker shares, in SQL (lms/limiter_storage.py)

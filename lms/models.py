@@ -1,7 +1,7 @@
 """Every table of every slice, imported once so SQLModel.metadata is complete (Alembic, tests)."""
 
 from lms.audit.models import AuditEvent  # noqa: F401
-from lms.auth.models import User  # noqa: F401
+from lms.auth.models import LoginSession, User  # noqa: F401
 from lms.certificates.models import BatchJob, Certificate, SerialCounter  # noqa: F401
 from lms.content.models import Course, Lesson, LessonVisit, Question  # noqa: F401
 from lms.db import metadata  # noqa: F401

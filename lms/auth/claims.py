@@ -1,11 +1,12 @@
 """Logins checked inside a view's own statement, for the hottest endpoint (the study beat).
 
-Normally flask-login's user loader reads the member's row on every request (one SELECT) to check
-that the account is active and that this login's session version is current. A view marked with
-`checks_account_itself` gets a `ClaimedUser` instead: who the signed session cookie says is logged
-in, not yet checked. Such a view must put `account_holds_sql(...)` into the WHERE of its statement,
-so the check costs nothing extra; when its statement matches nothing, `verified_user()` tells a
-login that no longer holds (answer 401) from any other reason.
+Normally flask-login's user loader reads the member's row with this login's (one SELECT) to check
+that the account is active, that the session version is current and that the login has not ended
+(lms/auth/login_sessions.py). A view marked with `checks_account_itself` gets a `ClaimedUser`
+instead: who the signed session cookie says is logged in, and through which login, not yet
+checked. Such a view must put `account_holds_sql(...)` into the WHERE of its statement, so the
+check costs nothing extra; when its statement matches nothing, `verified_user()` tells a login
+that no longer holds (answer 401) from any other reason.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any, TypeVar
 from flask import current_app, has_request_context, request
 from flask_login import UserMixin
 
+from lms import clock
+from lms.auth import login_sessions
 from lms.auth.models import User
+from lms.config import settings
 from lms.db import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,31 +42,36 @@ def view_checks_account_itself() -> bool:
 
 @dataclass(frozen=True)
 class ClaimedUser(UserMixin):
-    """The logged-in member as the session cookie claims them: id and session version only."""
+    """The logged-in member as the session cookie claims them: id, session version and login only."""
 
     id: int
     session_version: int
+    login_id: int
     must_change_password = False  # account_holds() refuses those accounts in the statement itself
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.login_id}"
 
 
-def account_holds_sql(*, user_param: str, version_param: str) -> str:
+def account_holds_sql(*, user_param: str, version_param: str, login_param: str) -> str:
     """SQL text, true when the login is still good: the account exists and is active, the session
-    version is current (a password change or reset ends older logins), and no password change is
-    pending. The user loader's rules plus the forced-change redirect, as one primary-key probe;
-    `:user_param` and `:version_param` are the statement's bind parameters."""
+    version is current (a password change or reset ends older logins), no password change is
+    pending, and the login itself has not ended (logout, 登录设备). The user loader's rules plus
+    the forced-change redirect, as two primary-key probes; `:user_param`, `:version_param` and
+    `:login_param` are the statement's bind parameters. (A login unused for LMS_REMEMBER_DAYS
+    days is refused by the user loader, so the page that beats could not have been loaded.)"""
     return (
-        f'EXISTS (SELECT 1 FROM "user" AS claimed WHERE claimed.id = :{user_param}'
-        f" AND claimed.session_version = :{version_param}"
-        " AND claimed.active AND NOT claimed.must_change_password)"
+        f'EXISTS (SELECT 1 FROM "user" AS claimed JOIN login_session AS claimed_login'
+        " ON claimed_login.user_id = claimed.id"
+        f" WHERE claimed.id = :{user_param} AND claimed.session_version = :{version_param}"
+        " AND claimed.active AND NOT claimed.must_change_password"
+        f" AND claimed_login.id = :{login_param} AND claimed_login.session_version = claimed.session_version"
+        " AND claimed_login.ended_at IS NULL)"
     )
 
 
-def verified_user(user_id: int, session_version: int) -> User | None:
+def verified_user(user_id: int, session_version: int, login_id: int) -> User | None:
     """The account, if this login of it still holds (the user loader's check, done now)."""
-    user = get_session().get(User, user_id)
-    if user is None or user.session_version != session_version or not user.active:
-        return None
-    return user
+    found = login_sessions.holding(session=get_session(), user_id=user_id, session_version=session_version,
+                                   login_id=login_id, at=clock.now(), days=settings().remember_days)
+    return found[0] if found else None

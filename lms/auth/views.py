@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 
-from lms.auth import bp, services, throttle
-from lms.auth.claims import ClaimedUser, verified_user, view_checks_account_itself
+from lms import clock
+from lms.auth import bp, login_cookies, login_sessions, services, throttle
+from lms.auth.claims import ClaimedUser
 from lms.auth.forms import ChangePasswordForm, LoginForm
 from lms.auth.models import User
 from lms.db import get_session
@@ -14,13 +15,7 @@ from lms.web import safe_local_path
 
 @login_manager.user_loader
 def load_user(ident: str) -> User | ClaimedUser | None:
-    try:
-        uid, version = (int(x) for x in ident.split(":", 1))
-    except ValueError:
-        return None
-    if view_checks_account_itself():  # its own statement checks the login: no query here
-        return ClaimedUser(uid, version)
-    return verified_user(uid, version)
+    return login_cookies.load_user(ident)  # the login must still hold (lms/auth/login_sessions.py)
 
 
 def _safe_next(target: str | None) -> str:
@@ -44,8 +39,8 @@ def login():
         user = services.authenticate(session=session, login=form.login.data, password=form.password.data)
         if user is not None:
             throttle.succeeded(attempt)
+            login_cookies.sign_in(session=session, user=user, remember=form.remember.data)
             session.commit()
-            login_user(user, remember=form.remember.data)
             if user.must_change_password:
                 flash("这是首次登录或密码已被重置，请先设置新密码。", "info")
                 return redirect(url_for("auth.change_password"))
@@ -56,7 +51,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    session = get_session()
+    login_cookies.sign_out(session=session)  # ends this login on the server, not only in the browser
+    session.commit()
     flash("您已安全退出。", "info")
     return redirect(url_for("auth.login"))
 
@@ -83,6 +80,8 @@ def change_password():
             field.errors = [*field.errors, str(exc)]
         else:
             throttle.succeeded(attempt)
+            login_sessions.keep_after_password_change(session=session, user=current_user,
+                                                      login_id=current_user.login_id, at=clock.now())
             session.commit()
             login_user(current_user)  # the session version changed; keep this device signed in
             flash("密码已修改。", "success")

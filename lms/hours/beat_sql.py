@@ -96,7 +96,7 @@ def beat_statement(dialect: str) -> sa.TextClause:
             least="min" if sqlite_words else "LEAST",
             greatest="max" if sqlite_words else "GREATEST",
             min_gap=MIN_BEAT_GAP_MS,
-            account_holds=account_holds_sql(user_param="user", version_param="version"),
+            account_holds=account_holds_sql(user_param="user", version_param="version", login_param="login"),
         ))
         _BEAT[dialect] = stmt
     return stmt

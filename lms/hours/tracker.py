@@ -147,8 +147,8 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, at: datetim
 
 # ---------------------------------------------------------------- beat
 
-def credit_beat(*, session: Session, user_id: int, session_version: int, token: str | None, at: datetime,
-                settings: TrackerSettings) -> BeatResult | None:
+def credit_beat(*, session: Session, user_id: int, session_version: int, login_id: int, token: str | None,
+                at: datetime, settings: TrackerSettings) -> BeatResult | None:
     """Credit one beat. None when nothing matched: the token is not this member's current one, or
     the login no longer holds (the caller tells the two apart, off the hot path)."""
     today = clock.local_date(at)
@@ -156,6 +156,7 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
     row = session.execute(beat_statement(session.get_bind().dialect.name), {
         "user": user_id,
         "version": session_version,
+        "login": login_id,
         "token": token or "",
         "now": now,
         "timeout": settings.check_timeout * 1000,

@@ -44,10 +44,11 @@ def beat():
     session = get_session()
     result = tracker.credit_beat(
         session=session, user_id=current_user.id, session_version=current_user.session_version,
+        login_id=current_user.login_id,
         token=request.form.get("token"), at=clock.now(), settings=tracker_settings(),
     )
     if result is None:  # the token or the login did not hold: which one?
-        user = verified_user(current_user.id, current_user.session_version)
+        user = verified_user(current_user.id, current_user.session_version, current_user.login_id)
         if user is None or user.must_change_password:
             return login_expired()
         result = tracker.SUPERSEDED

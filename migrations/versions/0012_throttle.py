@@ -6,7 +6,7 @@ PostgreSQL the app database holds them; on SQLite they live in a file of their o
 downgrade drops it with its counters (they expire within minutes anyway).
 
 Revision ID: 0012_throttle
-Revises: 0009_notes
+Revises: 0011_login_sessions
 Create Date: 2026-12-02 04:00:00
 """
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0012_throttle'
-down_revision: str | None = '0009_notes'
+down_revision: str | None = '0011_login_sessions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -111,9 +111,10 @@ def test_credit_stops_at_the_lessons_hours_for_the_year(app, db, make_user, open
     clock.advance(seconds=30)
     assert tab.beat()["credited"] == 0
     assert online_total(ledger, user.id) == 1800
-    # A new year: the lesson can be studied for credit again.
+    # A new year: the lesson can be studied for credit again (signed in afresh: a login unused for
+    # LMS_REMEMBER_DAYS days has ended).
     frozen(2026, 1, 5, 20, 0, 0)
-    tab = open_lesson(user)
+    tab = open_lesson(user, app.test_client())
     clock.advance(seconds=30)
     assert tab.beat()["credited"] == 30
 

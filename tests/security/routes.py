@@ -126,6 +126,9 @@ ROUTES: dict[str, Route] = {
                         public=True, data=lambda w: {"login": "nobody", "password": "x"}),
     "auth.logout": Route("POST", post=expect(LOGIN, ALLOW, ALLOW, ALLOW, ALLOW)),
     "auth.change_password": Route("GET,POST", get=EVERYONE, post=POST_ANY_USER),
+    "auth.devices": Route("GET", get=EVERYONE),
+    "auth.device_end": Route("POST", lambda w: {"login_id": 1}, post=POST_ANY_USER),
+    "auth.devices_end_others": Route("POST", post=POST_ANY_USER),
     # --- content
     "content.dashboard": Route("GET", get=EVERYONE),
     "content.course": Route("GET", course, get=EVERYONE),

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from lms.auth.login_cookies import REMEMBER_COOKIE
 from tests.conftest import PASSWORD, csrf_token
 
 
@@ -23,7 +24,7 @@ def _login(client, user, remember: bool = True, **kw):
 
 def test_remember_me_cookie_is_httponly_and_samesite(client, make_user):
     cookies = _cookies(_login(client, make_user()))
-    remember = cookies["remember_token"]
+    remember = cookies[REMEMBER_COOKIE]
     assert "HttpOnly" in remember and "SameSite=Lax" in remember
     assert "Secure" not in remember  # plain HTTP by default (intranet), see the next test
 
@@ -41,7 +42,7 @@ def test_secure_cookies_when_configured(app_config, make_user):
                        data={"login": user.login_name, "password": PASSWORD, "remember": "y", "csrf_token": token})
     assert resp.status_code == 302
     cookies = _cookies(resp)
-    for name in ("session", "remember_token"):
+    for name in ("session", REMEMBER_COOKIE):
         assert "Secure" in cookies[name] and "HttpOnly" in cookies[name], cookies[name]
     app.extensions["lms_engine"].dispose()
 
@@ -50,7 +51,7 @@ def test_remember_cookie_dies_with_a_password_change(app, make_user):
     """A remembered device stops working once the password is changed elsewhere."""
     user = make_user()
     laptop, phone = app.test_client(), app.test_client()
-    remember = _cookies(_login(laptop, user))["remember_token"].split(";", 1)[0].split("=", 1)[1]
+    remember = _cookies(_login(laptop, user))[REMEMBER_COOKIE].split(";", 1)[0].split("=", 1)[1]
     _login(phone, user, remember=False)
     resp = phone.post("/account/password", data={
         "old_password": PASSWORD, "new_password": "Hongqi-Canal-1960", "confirm": "Hongqi-Canal-1960",
@@ -58,7 +59,7 @@ def test_remember_cookie_dies_with_a_password_change(app, make_user):
     })
     assert resp.status_code == 302
     thief = app.test_client()
-    thief.set_cookie("remember_token", remember)
+    thief.set_cookie(REMEMBER_COOKIE, remember)
     assert thief.get("/").status_code == 302  # to the login page
 
 
