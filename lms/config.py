@@ -77,6 +77,22 @@ class Settings:
     presence_check_min_seconds: int = _setting(900, lo=1)
     presence_check_max_seconds: int = _setting(1500, lo=1)
     presence_check_timeout_seconds: int = _setting(60, lo=1)
+    presence_check_deliver_percent: int = _setting(50, lo=1, hi=100)  # chance that a beat delivers a due check
+    presence_min_response_ms: int = _setting(800, lo=0)  # a sooner answer is not presence
+    study_ticket_max_age_seconds: int = _setting(600, lo=1)  # a lesson page view's ticket opens study this long
+    study_start_limit: str = _setting("20 per minute")  # /hours/start per account
+    study_presence_limit: str = _setting("20 per minute")  # /hours/presence per account
+    # 学时异常 detection (lms/integrity): what makes a member's study suspect.
+    anomaly_window_days: int = _setting(30, lo=1)
+    anomaly_fast_answers: int = _setting(1, lo=1)
+    anomaly_refused_starts: int = _setting(3, lo=1)
+    anomaly_min_beats: int = _setting(10, lo=2)
+    anomaly_beat_spread_percent: float = _setting(2, lo=0)
+    anomaly_back_to_back_lessons: int = _setting(3, lo=2)
+    anomaly_back_to_back_gap_seconds: int = _setting(60, lo=0)
+    anomaly_day_hours: int = _setting(16, lo=1, hi=24)
+    anomaly_stretch_hours: float = _setting(8, lo=0.5)
+    anomaly_same_ip_accounts: int = _setting(8, lo=2)
     # HTTP and security.
     secure_cookies: bool = _setting(False)
     proxy_count: int = _setting(0, lo=0)  # reverse proxies in front (nginx: 1) whose X-Forwarded-* are trusted

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from lms.auth.claims import account_holds_sql
 
 MIN_BEAT_GAP_MS = 1000  # closer beats change nothing (their time counts with the next one)
+BEAT_BURST = 10  # early beats in a row (each less than half an interval after the anchor) allowed
 
 # The beat is this one statement. The row-valued SET takes its values from a correlated subquery
 # over the row being updated; each nested SELECT adds the quantities the next one needs, so every
@@ -19,12 +20,21 @@ MIN_BEAT_GAP_MS = 1000  # closer beats change nothing (their time counts with th
 #
 # Parameters: user, version (the login's session version), token, now (ms), timeout (ms: how
 # long a presence check may go unanswered), max_gap (ms: 2 × interval), day_start (ms: the local
-# midnight that began today), year and prev_year (the local years of today and of the day before).
+# midnight that began today), year and prev_year (the local years of today and of the day before),
+# early_gap (ms: half the interval; a beat sooner than that after the anchor is early), deliver (1
+# when this beat may deliver a due presence check: the tracker draws it at random per beat).
+#
+# The beat's own rate limit is in the row: past BEAT_BURST early beats in a row, a beat is refused
+# (step 0: nothing counted, the anchor stays, so its time counts with the next beat) until one
+# comes at least early_gap after the anchor. And it keeps the evidence of 学时异常 review in the
+# same SET: the credited seconds of the session and the count, sum and sum of squares of the
+# counted beats' gaps (a script's clockwork beats have no spread; the page's are jittered).
 
 _BEAT_SQL = """
 UPDATE study_session
 SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms,
-     last_gap_ms, credit_prev_day, credit_today) = (
+     last_gap_ms, credit_prev_day, credit_today,
+     session_credited, beat_n, gap_sum_ms, gap_sq_ms, early_beats) = (
   SELECT
     CASE WHEN step = 0 THEN anchor
          WHEN step = 2 AND take_prev + take_today = whole THEN anchor + whole * 1000
@@ -32,8 +42,14 @@ SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms
     CASE WHEN today_part > 0 AND :year > year1 THEN :year ELSE year1 END,
     CASE WHEN today_part > 0 AND :year > year1 THEN take_today ELSE credited1 + take_today END,
     since + take_prev + take_today,
-    CASE WHEN issued IS NULL AND since + take_prev + take_today >= next_check THEN :now ELSE issued END,
-    gap, take_prev, take_today
+    CASE WHEN issued IS NULL AND since + take_prev + take_today >= next_check AND :deliver = 1 THEN :now
+         ELSE issued END,
+    gap, take_prev, take_today,
+    sess + take_prev + take_today,
+    beats + CASE WHEN step = 2 THEN 1 ELSE 0 END,
+    gap_sum + CASE WHEN step = 2 THEN gap ELSE 0 END,
+    gap_sq + CASE WHEN step = 2 THEN gap * gap ELSE 0 END,
+    CASE WHEN gap >= :early_gap THEN 0 ELSE early + 1 END
   FROM (
     SELECT s5.*, {least}(today_part, CASE WHEN :year > year1 THEN cap
                                           WHEN :year = year1 THEN {greatest}(cap - credited1, 0)
@@ -55,6 +71,7 @@ SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms
             FROM (
               SELECT s0.*, CASE WHEN issued IS NOT NULL AND :now - issued > :timeout THEN 0
                                 WHEN gap < {min_gap} THEN 0
+                                WHEN early >= {burst} AND gap < :early_gap THEN 0
                                 WHEN gap > :max_gap THEN 1
                                 ELSE 2 END AS step
               FROM (
@@ -63,6 +80,9 @@ SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms
                        study_session.year_credited AS credited0,
                        study_session.since_check_seconds AS since,
                        study_session.next_check_seconds AS next_check,
+                       study_session.session_credited AS sess, study_session.beat_n AS beats,
+                       study_session.gap_sum_ms AS gap_sum, study_session.gap_sq_ms AS gap_sq,
+                       study_session.early_beats AS early,
                        :now - study_session.anchor_ms AS gap
               ) AS s0
             ) AS s1
@@ -74,11 +94,11 @@ SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms
 )
 WHERE study_session.user_id = :user AND study_session.token = :token AND {account_holds}
 RETURNING lesson_id, course_id, cap_seconds, credit_year, year_credited, check_issued_ms,
-          last_gap_ms, credit_prev_day, credit_today
+          last_gap_ms, credit_prev_day, credit_today, early_beats
 """
 # In the subquery: gap = ms since the anchor; step = 0 when the anchor stays (a presence check
-# is overdue, or the beat came too soon: its time counts with the next one), 1 for a new segment
-# after a long gap (nothing credited), 2 when the span counts; whole = its whole seconds (the
+# is overdue, the beat came too soon, or it is past a burst of early ones: its time counts with
+# the next), 1 for a new segment after a long gap (nothing credited), 2 when the span counts; whole = its whole seconds (the
 # fraction carries over, as the anchor moves by whole seconds); prev_part / today_part = the span
 # split at today's local midnight; take_* = what each part may credit: a later year than the
 # row's credit year starts from zero, an earlier one takes nothing, and the lesson's 学时 caps the
@@ -96,6 +116,7 @@ def beat_statement(dialect: str) -> sa.TextClause:
             least="min" if sqlite_words else "LEAST",
             greatest="max" if sqlite_words else "GREATEST",
             min_gap=MIN_BEAT_GAP_MS,
+            burst=BEAT_BURST,
             account_holds=account_holds_sql(user_param="user", version_param="version"),
         ))
         _BEAT[dialect] = stmt

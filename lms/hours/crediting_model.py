@@ -17,8 +17,12 @@ One member studies one lesson; instants are aware datetimes, measured in whole m
   yesterday, rounded up to whole seconds. Each part is credited up to the lesson's cap for its
   year (a later year starts again from zero, an earlier one than the session's takes nothing).
   When the cap cut the span short, the anchor moves to now.
-- After `check_after` seconds of credited study a presence check is issued (at the beat that
-  reaches it). **answer** clears it; an answer after the check went overdue resumes from now.
+- After `check_after` seconds of credited study a presence check is due; it is issued at the
+  first beat that reaches it and may deliver it (`deliver`: the app draws it per beat). **answer**
+  clears it; an answer after the check went overdue resumes from now; an answer sooner than
+  `min_response_ms` after the issuing beat is refused ("check_too_fast") and changes nothing.
+- A beat less than half an interval after the anchor is early; past BURST early beats in a row
+  a beat is refused ("too_many": nothing counts, the anchor stays) until one is not early.
 - A beat with an older token (another tab, superseded) changes nothing.
 """
 
@@ -30,6 +34,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 MIN_GAP_MS = 1000
+BURST = 10
 
 
 def _ms(at: datetime) -> int:
@@ -41,13 +46,14 @@ class Rules:
     interval: int = 30  # BEAT_INTERVAL_SECONDS
     check_timeout: int = 60  # PRESENCE_CHECK_TIMEOUT_SECONDS
     check_after: int = 900  # credited seconds before a presence check (the app draws it from MIN..MAX)
+    min_response_ms: int = 800  # PRESENCE_MIN_RESPONSE_MS
     cap: int = 1800  # the lesson's 学时 in seconds: the most it earns in one year
     zone: str = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    state: str  # studying | new_segment | capped | check_due | paused_presence | superseded
+    state: str  # studying | new_segment | capped | check_due | paused_presence | superseded | too_many
     credited: int = 0
     lesson_seconds: int = 0
 
@@ -65,6 +71,7 @@ class Study:
     since_check: int = 0
     next_check: int = 0
     issued: int | None = None
+    early: int = 0  # early beats in a row
 
     def __post_init__(self) -> None:
         self.days = defaultdict(int, self.days)
@@ -83,7 +90,8 @@ class Study:
         return "new_segment" if new_segment else "studying"
 
     def start(self, at: datetime) -> int:
-        """Open the lesson: returns the new token's number."""
+        """Open the lesson (a new page view): returns the new token's number."""
+        self.early = 0
         if not self.token:
             self.since_check, self.next_check, self.issued = 0, self.rules.check_after, None
         year = self._local(at).year
@@ -93,14 +101,17 @@ class Study:
         self.year_credited = sum(s for d, s in self.days.items() if d.year == year)
         return self.token
 
-    def beat(self, at: datetime, token: int | None = None) -> Outcome:
+    def beat(self, at: datetime, token: int | None = None, deliver: bool = True) -> Outcome:
         if not self.token or (token is not None and token != self.token):
             return Outcome("superseded")
         now, timeout = _ms(at), self.rules.check_timeout * 1000
         gap = now - self.anchor
         overdue = self.issued is not None and now - self.issued > timeout
+        early = gap < self.rules.interval * 500
+        refused = early and self.early >= BURST
+        self.early = self.early + 1 if early else 0
         credited = 0
-        if overdue or gap < MIN_GAP_MS:
+        if overdue or gap < MIN_GAP_MS or refused:
             pass  # the anchor stays
         elif gap > 2 * self.rules.interval * 1000:
             self.anchor = now  # a new segment
@@ -116,9 +127,11 @@ class Study:
                 credited += taken
             self.anchor = self.anchor + whole * 1000 if credited == whole else now
         self.since_check += credited
-        if self.issued is None and self.since_check >= self.next_check:
+        if self.issued is None and self.since_check >= self.next_check and deliver:
             self.issued = now
         lesson_seconds = self._lesson_seconds(at)
+        if self.early > BURST:
+            return Outcome("too_many", 0, lesson_seconds)
         if self.issued is not None and now - self.issued > timeout:
             return Outcome("paused_presence", 0, lesson_seconds)
         return Outcome(self._state(at, new_segment=gap > 2 * self.rules.interval * 1000), credited, lesson_seconds)
@@ -138,6 +151,8 @@ class Study:
         if not self.token or (token is not None and token != self.token):
             return Outcome("superseded")
         now = _ms(at)
+        if self.issued is not None and now - self.issued < self.rules.min_response_ms:
+            return Outcome("check_too_fast", 0, self._lesson_seconds(at))
         if self.issued is not None:
             if now - self.issued > self.rules.check_timeout * 1000:
                 self.anchor = now

@@ -12,8 +12,18 @@ Rules (interval = BEAT_INTERVAL_SECONDS):
   older (or someone else's) token credit nothing and answer "superseded";
 - credit for a lesson stops at the lesson's 学时 for the year; a credit that crosses local
   midnight is split between the two dates (and years);
-- after a random 15–25 minutes of credited study a presence check is due; a beat more than
-  PRESENCE_CHECK_TIMEOUT_SECONDS after it was issued credits nothing until it is answered.
+- a session opens only with a study ticket from a lesson page view (lms/hours/tickets.py): fresh,
+  this member's and lesson's, and newer than the one the session was last opened with; a start
+  without one opens nothing, answers "no_ticket" and is kept as evidence (StudyEvent);
+- after a random 15–25 minutes of credited study a presence check is due, and it is delivered at
+  a random later beat (each beat delivers it with PRESENCE_CHECK_DELIVER_PERCENT chance); the page
+  shows the challenge (click the number shown) and a beat more than PRESENCE_CHECK_TIMEOUT_SECONDS
+  after it was issued credits nothing until it is answered. An answer sooner than
+  PRESENCE_MIN_RESPONSE_MS after the issuing beat, or with the wrong number, is not presence
+  (the row counts both);
+- past BEAT_BURST early beats in a row a beat is refused ("too_many", HTTP 429);
+- when a start replaces a session, the old row is kept as a StudyStretch (the evidence the
+  beat and the answers gathered in it) for 学时异常 review (lms/integrity).
 
 The beat does constant work: one UPDATE of the member's session row, by primary key, that checks
 the login (lms/auth/claims.py) and the token, measures the time since the anchor, credits it and
@@ -38,10 +48,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from lms import clock, units
-from lms.content.models import Lesson
-from lms.hours import services
-from lms.hours.beat_sql import beat_statement
-from lms.hours.models import StudySession
+from lms.content.models import Lesson, LessonVisit
+from lms.hours import services, tickets
+from lms.hours.beat_sql import BEAT_BURST, beat_statement
+from lms.hours.models import StudyEvent, StudySession, StudyStretch
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,10 @@ class TrackerSettings:
     check_min: int = 900
     check_max: int = 1500
     check_timeout: int = 60
+    deliver_percent: int = 50
+    min_response_ms: int = 800
+    ticket_max_age: int = 600
+    secret: str = ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrackerSettings:
@@ -59,6 +73,10 @@ class TrackerSettings:
             check_min=lo,
             check_max=max(lo, int(config["PRESENCE_CHECK_MAX_SECONDS"])),
             check_timeout=int(config["PRESENCE_CHECK_TIMEOUT_SECONDS"]),
+            deliver_percent=int(config["PRESENCE_CHECK_DELIVER_PERCENT"]),
+            min_response_ms=int(config["PRESENCE_MIN_RESPONSE_MS"]),
+            ticket_max_age=int(config["STUDY_TICKET_MAX_AGE_SECONDS"]),
+            secret=str(config["SECRET_KEY"]),
         )
 
     def __post_init__(self) -> None:
@@ -72,25 +90,40 @@ class TrackerSettings:
     def draw_check(self) -> int:
         return random.randint(self.check_min, self.check_max)
 
+    def draw_delivery(self) -> int:
+        """1 when this beat may deliver a due presence check."""
+        return 1 if random.randrange(100) < self.deliver_percent else 0
+
+    def challenge(self, user_id: int, issued_ms: int | None) -> dict | None:
+        if issued_ms is None:
+            return None
+        return tickets.challenge(self.secret, user_id=user_id, issued_ms=issued_ms).as_json()
+
 
 @dataclass(frozen=True)
 class BeatResult:
-    # studying | new_segment | capped | check_due | paused_presence | superseded
+    # studying | new_segment | capped | check_due | paused_presence | superseded | too_many
+    # (and from start: no_ticket; from an answer: check_too_fast, check_wrong)
     state: str
     credited: int = 0  # seconds credited by this beat
     lesson_seconds: int = 0  # online seconds for this lesson in the current year
     cap_seconds: int = 0
+    check: dict | None = None  # the pending presence check's challenge, for the page to show
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "state": self.state,
             "credited": self.credited,
             "lesson_seconds": self.lesson_seconds,
             "cap_seconds": self.cap_seconds,
         }
+        if self.check is not None:
+            out["check"] = self.check
+        return out
 
 
 SUPERSEDED = BeatResult("superseded")
+NO_TICKET = BeatResult("no_ticket")
 
 
 def epoch_ms(at: datetime) -> int:
@@ -115,13 +148,61 @@ _C = _T.c
 
 # ---------------------------------------------------------------- start
 
-def start_session(*, session: Session, user_id: int, lesson: Lesson, at: datetime,
-                  settings: TrackerSettings):
+VISIT_SLACK_MS = 1000  # a visit recorded this long before the ticket's instant still counts
+
+
+def ticket_problem(ticket: tickets.Ticket | None, *, user_id: int, lesson_id: int, at: datetime,
+                   settings: TrackerSettings) -> str | None:
+    """Why a start's ticket cannot open a session (a StudyEvent kind), or None."""
+    if ticket is None:
+        return "no_ticket"
+    if ticket.user_id != user_id or ticket.lesson_id != lesson_id:
+        return "bad_ticket"
+    age = epoch_ms(at) - ticket.view_ms
+    if age > settings.ticket_max_age * 1000 or age < -VISIT_SLACK_MS:
+        return "stale_ticket"
+    return None
+
+
+def record_event(*, session: Session, user_id: int, kind: str, at: datetime, lesson_id: int | None,
+                 ip: str) -> None:
+    session.add(StudyEvent(user_id=user_id, kind=kind, at=at, lesson_id=lesson_id, ip=(ip or "")[:45]))
+    session.flush()
+
+
+def _snapshot(session: Session, old) -> None:
+    """Keep the session being replaced as a StudyStretch, when anything happened in it."""
+    if old is None or (old.session_credited == 0 and old.beat_n == 0 and old.presence_n == 0
+                       and old.presence_fast == 0 and old.presence_wrong == 0):
+        return
+    ended = max(old.started_at, datetime.fromtimestamp(old.anchor_ms / 1000, tz=old.started_at.tzinfo))
+    session.add(StudyStretch(
+        user_id=old.user_id, lesson_id=old.lesson_id, course_id=old.course_id, started_at=old.started_at,
+        ended_at=ended, ip=old.ip, no_visit=old.no_visit,
+        capped=old.credit_year == clock.local_date(ended).year and old.year_credited >= old.cap_seconds,
+        credited=old.session_credited, beat_n=old.beat_n, gap_sum_ms=old.gap_sum_ms, gap_sq_ms=old.gap_sq_ms,
+        presence_n=old.presence_n, presence_ms_sum=old.presence_ms_sum, presence_ms_min=old.presence_ms_min,
+        presence_fast=old.presence_fast, presence_wrong=old.presence_wrong,
+    ))
+
+
+def start_session(*, session: Session, user_id: int, lesson: Lesson, ticket: tickets.Ticket, at: datetime,
+                  ip: str, settings: TrackerSettings):
     """Open (or take over) the member's study session on a lesson: a new token, anchored now.
 
-    Any other tab or device holding the previous token is superseded. The presence-check state
-    carries over, so reopening the page does not dodge a pending check.
+    `ticket` is the checked ticket of the page view (ticket_problem gave None). Returns
+    (row, result), or (None, NO_TICKET) when the ticket already opened a session. Any other tab or
+    device holding the previous token is superseded. The presence-check state carries over, so
+    reopening the page does not dodge a pending check. The replaced session is kept as evidence.
     """
+    newer = sa.or_(_C.view_ms < ticket.view_ms, sa.and_(_C.view_ms == ticket.view_ms, _C.ticket_nonce != ticket.nonce))
+    old = session.execute(sa.select(_T).where(_C.user_id == user_id).with_for_update()).first()
+    if old is not None and not (old.view_ms < ticket.view_ms
+                                or (old.view_ms == ticket.view_ms and old.ticket_nonce != ticket.nonce)):
+        return None, NO_TICKET
+    visit_at = session.execute(sa.select(LessonVisit.last_at).where(
+        LessonVisit.user_id == user_id, LessonVisit.lesson_id == lesson.id)).scalar()
+    no_visit = visit_at is None or epoch_ms(visit_at) < ticket.view_ms - VISIT_SLACK_MS
     year = clock.local_date(at).year
     credited = services.lesson_year_seconds(session=session, user_id=user_id, lesson_id=lesson.id, year=year)
     values = {
@@ -136,13 +217,26 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, at: datetim
         "last_gap_ms": 0,
         "credit_prev_day": 0,
         "credit_today": 0,
+        "view_ms": ticket.view_ms,
+        "ticket_nonce": ticket.nonce,
+        "ip": (ip or "")[:45],
+        "no_visit": no_visit,
+        **{k: 0 for k in ("session_credited", "beat_n", "gap_sum_ms", "gap_sq_ms", "early_beats", "presence_n",
+                          "presence_ms_sum", "presence_fast", "presence_wrong")},
+        "presence_ms_min": None,
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = insert(_T).values(user_id=user_id, since_check_seconds=0, next_check_seconds=settings.draw_check(), **values)
-    stmt = stmt.on_conflict_do_update(index_elements=["user_id"], set_=values).returning(*_T.c)
-    row = session.execute(stmt).one()
+    # The guard again in the upsert: of two starts racing with one ticket, one opens the session.
+    stmt = stmt.on_conflict_do_update(index_elements=["user_id"], set_=values, where=newer).returning(*_T.c)
+    row = session.execute(stmt).first()
+    if row is None:
+        return None, NO_TICKET
+    if no_visit:
+        record_event(session=session, user_id=user_id, kind="no_visit", at=at, lesson_id=lesson.id, ip=ip)
+    _snapshot(session, old)
     state = _state(check_pending=row.check_issued_ms is not None, lesson_seconds=credited, cap_seconds=row.cap_seconds)
-    return row, BeatResult(state, 0, credited, row.cap_seconds)
+    return row, BeatResult(state, 0, credited, row.cap_seconds, settings.challenge(user_id, row.check_issued_ms))
 
 
 # ---------------------------------------------------------------- beat
@@ -160,6 +254,8 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
         "now": now,
         "timeout": settings.check_timeout * 1000,
         "max_gap": settings.max_gap_ms,
+        "early_gap": settings.interval * 500,
+        "deliver": settings.draw_delivery(),
         "day_start": epoch_ms(clock.day_start(today)),
         "year": today.year,
         "prev_year": (today - timedelta(days=1)).year,
@@ -170,48 +266,80 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
     services.upsert_online_days(session=session, user_id=user_id, lesson_id=row.lesson_id,
                                 course_id=row.course_id, days=days, at=at)
     lesson_seconds = _lesson_seconds(row.credit_year, row.year_credited, at)
+    if row.early_beats > BEAT_BURST:
+        return BeatResult("too_many", 0, lesson_seconds, row.cap_seconds)
     check_pending = row.check_issued_ms is not None
+    check = settings.challenge(user_id, row.check_issued_ms)
     if check_pending and now - row.check_issued_ms > settings.check_timeout * 1000:
-        return BeatResult("paused_presence", 0, lesson_seconds, row.cap_seconds)
+        return BeatResult("paused_presence", 0, lesson_seconds, row.cap_seconds, check)
     state = _state(check_pending=check_pending, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds,
                    new_segment=row.last_gap_ms > settings.max_gap_ms)
-    return BeatResult(state, row.credit_prev_day + row.credit_today, lesson_seconds, row.cap_seconds)
+    return BeatResult(state, row.credit_prev_day + row.credit_today, lesson_seconds, row.cap_seconds, check)
 
 
 # ---------------------------------------------------------------- presence check
 
 _NOW = sa.bindparam("b_now", type_=sa.BigInteger())
+_RESPONSE = sa.bindparam("b_response", type_=sa.BigInteger())
 _PAUSED = sa.and_(  # the pending presence check went unanswered too long
     _C.check_issued_ms.is_not(None), _NOW - _C.check_issued_ms > sa.bindparam("b_timeout", type_=sa.BigInteger())
 )
+_MINE = sa.and_(_C.user_id == sa.bindparam("b_user"), _C.token == sa.bindparam("b_token"))
+_PENDING = sa.select(_C.check_issued_ms, _C.cap_seconds, _C.credit_year, _C.year_credited).where(_MINE)
 _ANSWER = (
     sa.update(_T)
-    .where(_C.user_id == sa.bindparam("b_user"), _C.token == sa.bindparam("b_token"))
+    .where(_MINE, _C.check_issued_ms == sa.bindparam("b_issued", type_=sa.BigInteger()))
     .values(
         # A late answer resumes crediting from now, not from before the check.
         anchor_ms=sa.case((_PAUSED, _NOW), else_=_C.anchor_ms),
         check_issued_ms=None,
-        since_check_seconds=sa.case((_C.check_issued_ms.is_(None), _C.since_check_seconds), else_=0),
-        next_check_seconds=sa.case(
-            (_C.check_issued_ms.is_(None), _C.next_check_seconds), else_=sa.bindparam("b_next_check")
-        ),
+        since_check_seconds=0,
+        next_check_seconds=sa.bindparam("b_next_check"),
+        presence_n=_C.presence_n + 1,
+        presence_ms_sum=_C.presence_ms_sum + _RESPONSE,
+        presence_ms_min=sa.case((_C.presence_ms_min.is_(None), _RESPONSE),
+                                (_C.presence_ms_min > _RESPONSE, _RESPONSE), else_=_C.presence_ms_min),
     )
     .returning(_C.cap_seconds, _C.credit_year, _C.year_credited)
 )
+_REFUSED = {  # an answer that is not presence: the check stays pending, the row counts it
+    "check_too_fast": sa.update(_T).where(_MINE).values(presence_fast=_C.presence_fast + 1),
+    "check_wrong": sa.update(_T).where(_MINE).values(presence_wrong=_C.presence_wrong + 1),
+}
 
 
-def answer_presence(*, session: Session, user_id: int, token: str | None, at: datetime,
+def answer_presence(*, session: Session, user_id: int, token: str | None, answer: str | None, at: datetime,
                     settings: TrackerSettings) -> BeatResult:
-    """The member clicked the 防挂机 check (answering when none is pending changes nothing)."""
-    row = session.execute(_ANSWER, {
-        "b_user": user_id,
-        "b_token": token or "",
-        "b_now": epoch_ms(at),
-        "b_timeout": settings.check_timeout * 1000,
-        "b_next_check": settings.draw_check(),
-    }).first()
+    """The member clicked a number in the 防挂机 check (answering when none is pending changes nothing).
+
+    The answer counts when it is the number the page showed and it came at least
+    PRESENCE_MIN_RESPONSE_MS after the beat that issued the check; otherwise the check stays
+    pending (the page shows it again) and the row counts a too-fast or a wrong answer."""
+    params = {"b_user": user_id, "b_token": token or ""}
+    row = session.execute(_PENDING, params).first()
     if row is None:
         return SUPERSEDED
+    now = epoch_ms(at)
     lesson_seconds = _lesson_seconds(row.credit_year, row.year_credited, at)
-    state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds)
-    return BeatResult(state, 0, lesson_seconds, row.cap_seconds)
+    if row.check_issued_ms is None:
+        state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds)
+        return BeatResult(state, 0, lesson_seconds, row.cap_seconds)
+    check = settings.challenge(user_id, row.check_issued_ms)
+    response = now - row.check_issued_ms
+    refused = None
+    if (answer or "").strip() != check["number"]:
+        refused = "check_wrong"
+    elif response < settings.min_response_ms:
+        refused = "check_too_fast"
+    if refused:
+        session.execute(_REFUSED[refused], params)
+        return BeatResult(refused, 0, lesson_seconds, row.cap_seconds, check)
+    done = session.execute(_ANSWER, {
+        **params, "b_issued": row.check_issued_ms, "b_now": now, "b_response": response,
+        "b_timeout": settings.check_timeout * 1000, "b_next_check": settings.draw_check(),
+    }).first()
+    if done is None:  # another answer (another tab) took this check first
+        return BeatResult("studying", 0, lesson_seconds, row.cap_seconds)
+    lesson_seconds = _lesson_seconds(done.credit_year, done.year_credited, at)
+    state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=done.cap_seconds)
+    return BeatResult(state, 0, lesson_seconds, done.cap_seconds)

@@ -10,7 +10,8 @@ from lms import clock
 @pytest.fixture
 def app_config(app_config):
     # A check after exactly 2 minutes of credited study (min = max), answered within 60 s.
-    return {**app_config, "PRESENCE_CHECK_MIN_SECONDS": 120, "PRESENCE_CHECK_MAX_SECONDS": 120}
+    return {**app_config, "PRESENCE_CHECK_MIN_SECONDS": 120, "PRESENCE_CHECK_MAX_SECONDS": 120,
+            "PRESENCE_CHECK_DELIVER_PERCENT": 100}
 
 
 def beats(tab, n, seconds=30):
