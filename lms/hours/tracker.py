@@ -151,11 +151,17 @@ _C = _T.c
 VISIT_SLACK_MS = 1000  # a visit recorded this long before the ticket's instant still counts
 
 
-def ticket_problem(ticket: tickets.Ticket | None, *, user_id: int, lesson_id: int, at: datetime,
-                   settings: TrackerSettings) -> str | None:
-    """Why a start's ticket cannot open a session (a StudyEvent kind), or None."""
+def ticket_problem(raw: str | None, *, user_id: int, lesson_id: int, at: datetime,
+                   settings: TrackerSettings) -> tuple[tickets.Ticket | None, str | None]:
+    """(the start's ticket, why it cannot open a session: a StudyEvent kind, or None)."""
+    ticket = tickets.read(settings.secret, raw)
     if ticket is None:
-        return "no_ticket"
+        return None, "bad_ticket" if raw else "no_ticket"
+    return ticket, _ticket_problem(ticket, user_id=user_id, lesson_id=lesson_id, at=at, settings=settings)
+
+
+def _ticket_problem(ticket: tickets.Ticket, *, user_id: int, lesson_id: int, at: datetime,
+                    settings: TrackerSettings) -> str | None:
     if ticket.user_id != user_id or ticket.lesson_id != lesson_id:
         return "bad_ticket"
     age = epoch_ms(at) - ticket.view_ms

@@ -9,7 +9,7 @@ from lms.auth.decorators import json_login_required, login_expired
 from lms.content import services as content
 from lms.db import get_session
 from lms.extensions import limiter
-from lms.hours import approvals, bp, selfreports, services, tickets, tracker
+from lms.hours import approvals, bp, selfreports, services, tracker
 from lms.hours.chart import month_chart
 from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
 from lms.hours.templating import tracker_settings
@@ -44,8 +44,8 @@ def start():
     if lesson is None:
         return jsonify(state="not_found"), 404
     settings, now, ip = tracker_settings(), clock.now(), request.remote_addr or ""
-    ticket = tickets.read(settings.secret, request.form.get("ticket"))
-    problem = tracker.ticket_problem(ticket, user_id=current_user.id, lesson_id=lesson.id, at=now, settings=settings)
+    ticket, problem = tracker.ticket_problem(request.form.get("ticket"), user_id=current_user.id,
+                                             lesson_id=lesson.id, at=now, settings=settings)
     row = None
     if problem is None:
         row, result = tracker.start_session(session=session, user_id=current_user.id, lesson=lesson, ticket=ticket,
