@@ -65,6 +65,7 @@ SLICES: dict[str, tuple[str, ...]] = {
     "offline": ("views",),
     "reports": ("views",),
     "notes": ("views",),
+    "integrity": ("views",),
 }
 
 

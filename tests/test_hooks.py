@@ -65,7 +65,8 @@ def test_each_slice_registers_its_panels(app):
     assert owners("lesson.status") == ["lms.hours.templating.hours_lesson_panel"]
     # 学习心得 follows the lesson text (whose last section is 思考题), before the quiz card.
     assert owners("lesson.after") == ["lms.notes.views.writing_panel", "lms.quiz.views.lesson_card"]
-    assert owners("member.extra") == ["lms.hours.templating.hours_member_year", "lms.notes.views.member_notes"]
+    assert owners("member.extra") == ["lms.hours.templating.hours_member_year", "lms.notes.views.member_notes",
+                                      "lms.integrity.views.member_anomalies"]
 
 
 def test_the_slices_panels_appear_on_the_pages(app, client, make_user, login, synced, tree):

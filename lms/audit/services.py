@@ -31,6 +31,8 @@ ACTION_LABELS: dict[str, str] = {
     "session.void": "作废集中学习",
     "self_report.approve": "批准自学申报",
     "self_report.reject": "退回自学申报",
+    "study.void": "不予认定学时",
+    "study.clear": "核实学时异常无误",
 }
 
 
@@ -59,6 +61,7 @@ DETAIL_LABELS: dict[str, str] = {
     "member": "党员",
     "minutes": "分钟",
     "batch": "批量处理",
+    "lesson": "课程",
 }
 
 
