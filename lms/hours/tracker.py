@@ -248,9 +248,10 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, ticket: tic
 # ---------------------------------------------------------------- beat
 
 def credit_beat(*, session: Session, user_id: int, session_version: int, token: str | None, at: datetime,
-                settings: TrackerSettings) -> BeatResult | None:
+                settings: TrackerSettings, final: bool = False) -> BeatResult | None:
     """Credit one beat. None when nothing matched: the token is not this member's current one, or
-    the login no longer holds (the caller tells the two apart, off the hot path)."""
+    the login no longer holds (the caller tells the two apart, off the hot path). A `final` beat
+    (the page's sendBeacon as it is hidden: nobody reads its answer) delivers no check."""
     today = clock.local_date(at)
     now = epoch_ms(at)
     row = session.execute(beat_statement(session.get_bind().dialect.name), {
@@ -261,7 +262,7 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
         "timeout": settings.check_timeout * 1000,
         "max_gap": settings.max_gap_ms,
         "early_gap": settings.interval * 500,
-        "deliver": settings.draw_delivery(),
+        "deliver": 0 if final else settings.draw_delivery(),
         "day_start": epoch_ms(clock.day_start(today)),
         "year": today.year,
         "prev_year": (today - timedelta(days=1)).year,
@@ -275,7 +276,9 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
     if row.early_beats > BEAT_BURST:
         return BeatResult("too_many", 0, lesson_seconds, row.cap_seconds)
     check_pending = row.check_issued_ms is not None
-    check = settings.challenge(user_id, row.check_issued_ms)
+    # The challenge goes out once, with the beat that issued the check (and again only to a new
+    # page view, from start): a script that answers whatever a beat brings gets one try, 5 ms later.
+    check = settings.challenge(user_id, row.check_issued_ms) if row.check_issued_ms == now else None
     if check_pending and now - row.check_issued_ms > settings.check_timeout * 1000:
         return BeatResult("paused_presence", 0, lesson_seconds, row.cap_seconds, check)
     state = _state(check_pending=check_pending, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds,
@@ -320,7 +323,8 @@ def answer_presence(*, session: Session, user_id: int, token: str | None, answer
 
     The answer counts when it is the number the page showed and it came at least
     PRESENCE_MIN_RESPONSE_MS after the beat that issued the check; otherwise the check stays
-    pending (the page shows it again) and the row counts a too-fast or a wrong answer."""
+    pending (the page keeps showing it; the refusal does not repeat it) and the row counts a
+    too-fast or a wrong answer."""
     params = {"b_user": user_id, "b_token": token or ""}
     row = session.execute(_PENDING, params).first()
     if row is None:
@@ -339,7 +343,7 @@ def answer_presence(*, session: Session, user_id: int, token: str | None, answer
         refused = "check_too_fast"
     if refused:
         session.execute(_REFUSED[refused], params)
-        return BeatResult(refused, 0, lesson_seconds, row.cap_seconds, check)
+        return BeatResult(refused, 0, lesson_seconds, row.cap_seconds)
     done = session.execute(_ANSWER, {
         **params, "b_issued": row.check_issued_ms, "b_now": now, "b_response": response,
         "b_timeout": settings.check_timeout * 1000, "b_next_check": settings.draw_check(),

@@ -71,6 +71,7 @@ def beat():
     result = tracker.credit_beat(
         session=session, user_id=current_user.id, session_version=current_user.session_version,
         token=request.form.get("token"), at=clock.now(), settings=tracker_settings(),
+        final=request.form.get("final") == "1",
     )
     if result is None:  # the token or the login did not hold: which one?
         user = verified_user(current_user.id, current_user.session_version)

@@ -26,6 +26,10 @@ class ReviewError(ValueError):
     """A decision that cannot be made; the message says why, in Chinese."""
 
 
+class SelfReview(ReviewError):
+    """A secretary's own study goes to the level above."""
+
+
 def _from_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=clock.now().tzinfo)
 
@@ -151,7 +155,7 @@ def _member_in_scope(session: Session, scope: Scope, user_id: int) -> User:
 
 def _not_self(actor: User, member: User) -> None:
     if actor.id == member.id:
-        raise ReviewError("不能处理本人的学时异常，请由上级组织处理。")
+        raise SelfReview("不能处理本人的学时异常，请由上级组织处理。")
 
 
 def get_stretch(*, session: Session, scope: Scope, stretch_id: int) -> StudyStretch:
@@ -163,16 +167,17 @@ def get_stretch(*, session: Session, scope: Scope, stretch_id: int) -> StudyStre
 
 
 def void_stretch(*, session: Session, scope: Scope, actor: User, stretch: StudyStretch, reason: str,
-                 at: datetime) -> int:
+                 at: datetime) -> int | None:
     """不予认定: a negative 调整 row for what the stretch credited, with the reason (shown to the
-    member on 我的学时), dated the stretch's local day; audited. Returns the seconds taken back."""
+    member on 我的学时), dated the stretch's local day; audited. Returns the seconds taken back,
+    or None when the stretch was already voided (by someone else first)."""
     member = _member_in_scope(session, scope, stretch.user_id)
     _not_self(actor, member)
     reason = (reason or "").strip()
     if not reason:
         raise ReviewError("请填写不予认定的理由。")
     if stretch.status == "voided":
-        raise ReviewError("这段学习已经不予认定过了。")
+        return None
     lesson_title, _course = _titles(session, {stretch.lesson_id}).get(stretch.lesson_id, ("", ""))
     start, end = stretch.started_at.astimezone(clock.zone()), stretch.ended_at.astimezone(clock.zone())
     what = f"{lesson_title} {start:%m-%d %H:%M}–{end:%H:%M} 线上学习 {units.duration_text(stretch.credited)}"

@@ -47,11 +47,17 @@ def void(stretch_id: int):
         try:
             seconds = services.void_stretch(session=session, scope=scope, actor=current_user, stretch=stretch,
                                             reason=form.reason.data, at=clock.now())
+        except services.SelfReview as e:
+            flash(str(e), "error")
+            return _back_to(stretch.user_id)
         except services.ReviewError as e:
             error = str(e)
         else:
-            session.commit()
-            flash(f"已不予认定这段学习，扣除 {units.duration_text(seconds)}。", "success")
+            if seconds is None:
+                flash("这段学习已经不予认定过了。", "info")
+            else:
+                session.commit()
+                flash(f"已不予认定这段学习，扣除 {units.duration_text(seconds)}。", "success")
             return _back_to(stretch.user_id)
     else:
         error = "；".join(form.reason.errors) or "请填写不予认定的理由。"
@@ -68,8 +74,9 @@ def clear(user_id: int):
         try:
             services.clear_member(session=session, scope=scope, actor=current_user, user_id=user_id,
                                   note=form.note.data, at=clock.now())
-        except services.ReviewError as e:
-            error = str(e)
+        except services.SelfReview as e:
+            flash(str(e), "error")
+            return redirect(url_for("integrity.index"))
         else:
             session.commit()
             flash("已核实无误，该党员目前的异常记录不再列出。", "success")

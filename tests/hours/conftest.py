@@ -70,8 +70,10 @@ class Tab:
         # 429 only for the beat's own rate limit (a burst of early beats), which credits nothing
         assert resp.status_code == 200 or (resp.status_code == 429 and body["state"] == "too_many"
                                            and body["credited"] == 0), resp.get_data(as_text=True)
-        if body["state"] != "superseded":
-            self.check = body.get("check")
+        if body.get("check"):  # the page keeps showing a challenge until the check is answered
+            self.check = body["check"]
+        elif body["state"] not in ("check_due", "paused_presence", "superseded", "too_many"):
+            self.check = None
         return body
 
     def presence(self, answer: str | None = None) -> dict:

@@ -104,9 +104,10 @@ def test_the_check_is_a_number_to_click_and_a_constant_answer_fails(db, make_use
     wrong = next(n for n in check["options"] if n != check["number"])
     for answer in (wrong, "", "1", "我在学习"):
         body = tab.presence(answer)
-        assert body["state"] == "check_wrong" and body["check"] == check  # shown again, still pending
+        assert body["state"] == "check_wrong" and "check" not in body  # still pending; not handed out again
     clock.advance(seconds=1)
-    assert tab.beat()["state"] == "check_due"
+    later = tab.beat()  # the challenge went out once, with the beat that issued it
+    assert later["state"] == "check_due" and "check" not in later
     assert tab.presence()["state"] == "studying"  # the number the page showed
     assert rows(db, user.id).presence_wrong == 4 and rows(db, user.id).presence_n == 1
     # The next check asks for another number (derived from its own issue instant).
@@ -130,6 +131,20 @@ def test_an_answer_faster_than_a_person_is_not_presence(db, make_user, open_less
     row = rows(db, user.id)
     assert (row.presence_fast, row.presence_n) == (1, 1)
     assert row.presence_ms_min == row.presence_ms_sum == 92_005  # 5 ms + 90 s of beats + 2 s after the issue
+
+
+def test_a_check_issued_by_the_final_beacon_beat_is_not_issued(client, make_user, open_lesson, frozen):
+    """The page's last beat as it is hidden (sendBeacon, final=1) never delivers a check: nobody
+    reads its answer. The next beat does."""
+    user = make_user()
+    frozen(2025, 3, 10, 9, 0, 0)
+    tab = open_lesson(user)
+    beats(tab, 3)
+    clock.advance(seconds=30)
+    assert tab.beat(final="1")["state"] == "studying"  # due now, but not delivered
+    clock.advance(seconds=30)
+    body = tab.beat()
+    assert body["state"] == "check_due" and body["check"]
 
 
 def test_reloading_shows_the_same_pending_check(make_user, open_lesson, frozen):

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from lms import clock
 from tests.conftest import csrf_token
-from tests.hours.conftest import LESSON_PATH, Tab, login_with, view_lesson
+from tests.hours.conftest import Tab, login_with, view_lesson
 
 
 def events(db, user_id) -> list[str]:

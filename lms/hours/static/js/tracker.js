@@ -127,7 +127,24 @@
   }
 
   function showChallenge(check, note) {
-    if (!dialog || !check) { return; }
+    if (!dialog) { return; }
+    if (!check) {
+      // The check is pending but its challenge never reached this page (it went out with a lost
+      // answer): a new page view gets it again.
+      if (shownCheck === null && !optionsEl.querySelector("[data-reload]")) {
+        numberEl.textContent = "";
+        optionsEl.textContent = "";
+        var again = document.createElement("button");
+        again.type = "button";
+        again.className = "button primary";
+        again.textContent = "刷新页面继续学习";
+        again.setAttribute("data-reload", "");
+        optionsEl.appendChild(again);
+        noteEl.textContent = "确认信息未能送达，请刷新页面后确认。";
+        noteEl.hidden = false;
+      }
+      return;
+    }
     if (shownCheck !== check.number) {
       shownCheck = check.number;
       numberEl.textContent = check.number;
@@ -160,8 +177,8 @@
   function handle(body) {
     if (!body || !body.state) { setStatus("error"); return; }
     if (body.state === "check_wrong" || body.state === "check_too_fast") {
-      showChallenge(body.check, body.state === "check_wrong" ? "选的数字不对，请点击写有上面数字的按钮。"
-                                                           : "请看清数字后再点击。");
+      noteEl.textContent = body.state === "check_wrong" ? "选的数字不对，请点击写有上面数字的按钮。" : "请看清数字后再点击。";
+      noteEl.hidden = false;
       openCheck();
       return;
     }
@@ -274,6 +291,7 @@
     if (!token || superseded || !navigator.sendBeacon) { return; }
     var form = new FormData();
     form.append("token", token);
+    form.append("final", "1");  // nobody reads this answer: the server delivers no check with it
     form.append("csrf_token", csrf);
     navigator.sendBeacon(d.beatUrl, form);
   }
@@ -312,6 +330,7 @@
 
   if (optionsEl) {
     optionsEl.addEventListener("click", function (e) {
+      if (e.target.closest && e.target.closest("[data-reload]")) { reload(); return; }
       var b = e.target.closest && e.target.closest("[data-number]");
       if (!b) { return; }
       lastActivity = Date.now();
