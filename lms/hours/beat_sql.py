@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from lms.auth.claims import account_holds_sql
 
 MIN_BEAT_GAP_MS = 1000  # closer beats change nothing (their time counts with the next one)
-BEAT_BURST = 10  # early beats in a row (each less than half an interval after the anchor) allowed
+BEAT_BURST = 10  # early beats in a row (each less than MIN_BEAT_GAP_MS after the previous beat) allowed
 
 # The beat is this one statement. The row-valued SET takes its values from a correlated subquery
 # over the row being updated; each nested SELECT adds the quantities the next one needs, so every
@@ -21,12 +21,12 @@ BEAT_BURST = 10  # early beats in a row (each less than half an interval after t
 # Parameters: user, version (the login's session version), token, now (ms), timeout (ms: how
 # long a presence check may go unanswered), max_gap (ms: 2 × interval), day_start (ms: the local
 # midnight that began today), year and prev_year (the local years of today and of the day before),
-# early_gap (ms: half the interval; a beat sooner than that after the anchor is early), deliver (1
-# when this beat may deliver a due presence check: the tracker draws it at random per beat).
+# deliver (1 when this beat may deliver a due presence check: the tracker draws it per beat).
 #
-# The beat's own rate limit is in the row: past BEAT_BURST early beats in a row, a beat is refused
-# (step 0: nothing counted, the anchor stays, so its time counts with the next beat) until one
-# comes at least early_gap after the anchor. And it keeps the evidence of 学时异常 review in the
+# The beat's own rate limit is in the row: a beat less than MIN_BEAT_GAP_MS after the previous
+# beat (last_beat_ms) is early; past BEAT_BURST early beats in a row a beat is refused (step 0:
+# nothing counted, the anchor stays, so its time counts with the next beat; the caller answers
+# 429) until one comes at a human pace again. And it keeps the evidence of 学时异常 review in the
 # same SET: the credited seconds of the session and the count, sum and sum of squares of the
 # counted beats' gaps (a script's clockwork beats have no spread; the page's are jittered).
 
@@ -34,7 +34,7 @@ _BEAT_SQL = """
 UPDATE study_session
 SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms,
      last_gap_ms, credit_prev_day, credit_today,
-     session_credited, beat_n, gap_sum_ms, gap_sq_ms, early_beats) = (
+     session_credited, beat_n, gap_sum_ms, gap_sq_ms, early_beats, last_beat_ms) = (
   SELECT
     CASE WHEN step = 0 THEN anchor
          WHEN step = 2 AND take_prev + take_today = whole THEN anchor + whole * 1000
@@ -49,7 +49,8 @@ SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms
     beats + CASE WHEN step = 2 THEN 1 ELSE 0 END,
     gap_sum + CASE WHEN step = 2 THEN gap ELSE 0 END,
     gap_sq + CASE WHEN step = 2 THEN gap * gap ELSE 0 END,
-    CASE WHEN gap >= :early_gap THEN 0 ELSE early + 1 END
+    CASE WHEN :now - last_beat < {min_gap} THEN early + 1 ELSE 0 END,
+    :now
   FROM (
     SELECT s5.*, {least}(today_part, CASE WHEN :year > year1 THEN cap
                                           WHEN :year = year1 THEN {greatest}(cap - credited1, 0)
@@ -71,7 +72,7 @@ SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms
             FROM (
               SELECT s0.*, CASE WHEN issued IS NOT NULL AND :now - issued > :timeout THEN 0
                                 WHEN gap < {min_gap} THEN 0
-                                WHEN early >= {burst} AND gap < :early_gap THEN 0
+                                WHEN early >= {burst} AND :now - last_beat < {min_gap} THEN 0
                                 WHEN gap > :max_gap THEN 1
                                 ELSE 2 END AS step
               FROM (
@@ -82,7 +83,7 @@ SET (anchor_ms, credit_year, year_credited, since_check_seconds, check_issued_ms
                        study_session.next_check_seconds AS next_check,
                        study_session.session_credited AS sess, study_session.beat_n AS beats,
                        study_session.gap_sum_ms AS gap_sum, study_session.gap_sq_ms AS gap_sq,
-                       study_session.early_beats AS early,
+                       study_session.early_beats AS early, study_session.last_beat_ms AS last_beat,
                        :now - study_session.anchor_ms AS gap
               ) AS s0
             ) AS s1

@@ -21,8 +21,8 @@ One member studies one lesson; instants are aware datetimes, measured in whole m
   first beat that reaches it and may deliver it (`deliver`: the app draws it per beat). **answer**
   clears it; an answer after the check went overdue resumes from now; an answer sooner than
   `min_response_ms` after the issuing beat is refused ("check_too_fast") and changes nothing.
-- A beat less than half an interval after the anchor is early; past BURST early beats in a row
-  a beat is refused ("too_many": nothing counts, the anchor stays) until one is not early.
+- A beat less than 1 s after the previous beat is early; past BURST early beats in a row a beat
+  is refused ("too_many": nothing counts, the anchor stays) until one is not early.
 - A beat with an older token (another tab, superseded) changes nothing.
 """
 
@@ -72,6 +72,7 @@ class Study:
     next_check: int = 0
     issued: int | None = None
     early: int = 0  # early beats in a row
+    last_beat: int = 0  # the previous beat's instant (ms)
 
     def __post_init__(self) -> None:
         self.days = defaultdict(int, self.days)
@@ -91,7 +92,7 @@ class Study:
 
     def start(self, at: datetime) -> int:
         """Open the lesson (a new page view): returns the new token's number."""
-        self.early = 0
+        self.early, self.last_beat = 0, _ms(at)
         if not self.token:
             self.since_check, self.next_check, self.issued = 0, self.rules.check_after, None
         year = self._local(at).year
@@ -107,9 +108,10 @@ class Study:
         now, timeout = _ms(at), self.rules.check_timeout * 1000
         gap = now - self.anchor
         overdue = self.issued is not None and now - self.issued > timeout
-        early = gap < self.rules.interval * 500
+        early = now - self.last_beat < MIN_GAP_MS
         refused = early and self.early >= BURST
         self.early = self.early + 1 if early else 0
+        self.last_beat = now
         credited = 0
         if overdue or gap < MIN_GAP_MS or refused:
             pass  # the anchor stays

@@ -106,7 +106,8 @@ class StudySession(SQLModel, table=True):
     beat_n: int = Field(default=0)
     gap_sum_ms: int = Field(default=0, sa_type=sa.BigInteger)
     gap_sq_ms: int = Field(default=0, sa_type=sa.BigInteger)
-    early_beats: int = Field(default=0)
+    early_beats: int = Field(default=0)  # beats in a row less than a second after the one before
+    last_beat_ms: int = Field(default=0, sa_type=sa.BigInteger)
     presence_n: int = Field(default=0)
     presence_ms_sum: int = Field(default=0, sa_type=sa.BigInteger)
     presence_ms_min: int | None = Field(default=None, sa_type=sa.BigInteger)

@@ -126,8 +126,8 @@ def test_the_model_follows_the_written_examples():
     t += timedelta(minutes=45)
     assert study.beat(t).state == "new_segment"
     fast = [study.beat(t := t + timedelta(seconds=0.25)).credited for _ in range(120)]
-    assert sum(fast) <= 30  # beats every 0.25 s credit only the real elapsed time
-    assert sum(fast) + study.beat(t + timedelta(seconds=15)).credited == 45  # past the burst, it all counts
+    assert sum(fast) <= 30  # beats every 0.25 s credit only the real elapsed time (past a burst: refused)
+    assert sum(fast) + study.beat(t + timedelta(seconds=15)).credited == 45  # at a human pace, it all counts
 
     capped = Study(rules, days={date(2024, 12, 31): 1795})
     t = at(2024, 12, 31, 23, 59, 50)
