@@ -118,13 +118,26 @@ def test_study_see_time_credited_hide_page_and_crediting_stops(app, page, live_s
     assert anomalies(app, user.id) == []
 
 
-def test_hours_pages_accessible(page, live_server, tree, synced, browser_login):
+def test_hours_pages_accessible(page, live_server, tree, synced, db, browser_login):
+    from datetime import timedelta
+
+    from lms import clock
+    from lms.content.models import Lesson
+    from lms.hours.models import StudyStretch
+
+    with db() as s:  # a stretch of m1 that 学时异常 lists, so its page shows a member with the forms
+        lesson = s.exec(select(Lesson)).first()
+        s.add(StudyStretch(user_id=tree["m1"].id, lesson_id=lesson.id, course_id=lesson.course_id, ip="10.0.0.9",
+                           started_at=clock.now() - timedelta(minutes=40), ended_at=clock.now() - timedelta(minutes=10),
+                           credited=1800, presence_fast=1))
+        s.commit()
     browser_login(page, tree["m1"])
     for path in ("/hours/", "/hours/self-reports", LESSON):
         page.goto(live_server + path)
         assert serious_violations(page) == [], path
     page.context.clear_cookies()
     browser_login(page, tree["sec1"])
-    for path in ("/hours/self-reports/review", f"/hours/members/{tree['m1'].id}", f"/orgs/members/{tree['m1'].id}"):
+    for path in ("/hours/self-reports/review", f"/hours/members/{tree['m1'].id}", f"/orgs/members/{tree['m1'].id}",
+                 "/integrity/"):
         page.goto(live_server + path)
         assert serious_violations(page) == [], path
