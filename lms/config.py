@@ -80,6 +80,7 @@ class Settings:
     presence_check_deliver_percent: int = _setting(50, lo=1, hi=100)  # chance that a beat delivers a due check
     presence_min_response_ms: int = _setting(800, lo=0)  # a sooner answer is not presence
     study_ticket_max_age_seconds: int = _setting(600, lo=1)  # a lesson page view's ticket opens study this long
+    daily_max_hours: float = _setting(12, lo=0.01)  # 学时 one member may be credited in one day, all sources
     study_start_limit: str = _setting("20 per minute")  # /hours/start per account
     study_presence_limit: str = _setting("20 per minute")  # /hours/presence per account
     # 学时异常 detection (lms/integrity): what makes a member's study suspect.

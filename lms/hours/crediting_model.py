@@ -24,6 +24,11 @@ One member studies one lesson; instants are aware datetimes, measured in whole m
 - A beat less than 1 s after the previous beat is early; past BURST early beats in a row a beat
   is refused ("too_many": nothing counts, the anchor stays) until one is not early.
 - A beat with an older token (another tab, superseded) changes nothing.
+- No day takes more than `daily_max` seconds across all sources: start sets the day's budget to
+  daily_max less everything the day already holds (`days` of this lesson and `other`: every other
+  ledger row of the member); each part of a span takes at most its day's allowance (the budget on
+  the budget's day, the whole daily_max on a later day), and a counted beat leaves today's rest.
+  A spent budget for today reads "day_capped" (after the lesson cap).
 """
 
 from __future__ import annotations
@@ -47,13 +52,14 @@ class Rules:
     check_timeout: int = 60  # PRESENCE_CHECK_TIMEOUT_SECONDS
     check_after: int = 900  # credited seconds before a presence check (the app draws it from MIN..MAX)
     min_response_ms: int = 800  # PRESENCE_MIN_RESPONSE_MS
+    daily_max: int = 12 * 3600  # DAILY_MAX_HOURS in seconds
     cap: int = 1800  # the lesson's 学时 in seconds: the most it earns in one year
     zone: str = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    state: str  # studying | new_segment | capped | check_due | paused_presence | superseded | too_many
+    state: str  # studying | new_segment | capped | day_capped | check_due | paused_presence | superseded | too_many
     credited: int = 0
     lesson_seconds: int = 0
 
@@ -64,6 +70,7 @@ class Study:
 
     rules: Rules
     days: dict[date, int] = field(default_factory=lambda: defaultdict(int))
+    other: dict[date, int] = field(default_factory=dict)  # the member's other ledger seconds per day
     token: int = 0  # the current token's number; 0 = no session yet
     anchor: int = 0
     credit_year: int = 0
@@ -73,6 +80,8 @@ class Study:
     issued: int | None = None
     early: int = 0  # early beats in a row
     last_beat: int = 0  # the previous beat's instant (ms)
+    budget_day: date | None = None
+    budget: int = 0
 
     def __post_init__(self) -> None:
         self.days = defaultdict(int, self.days)
@@ -88,14 +97,24 @@ class Study:
             return "check_due"
         if self._lesson_seconds(at) >= self.rules.cap:
             return "capped"
+        if self.budget_day is not None and self.budget_day >= self._local(at) and self.budget <= 0:
+            return "day_capped"
         return "new_segment" if new_segment else "studying"
+
+    def _allowance(self, day: date) -> int:
+        if self.budget_day is None or day > self.budget_day:
+            return self.rules.daily_max
+        return max(self.budget, 0) if day == self.budget_day else 0
 
     def start(self, at: datetime) -> int:
         """Open the lesson (a new page view): returns the new token's number."""
         self.early, self.last_beat = 0, _ms(at)
         if not self.token:
             self.since_check, self.next_check, self.issued = 0, self.rules.check_after, None
-        year = self._local(at).year
+        today = self._local(at)
+        year = today.year
+        self.budget_day = today
+        self.budget = max(self.rules.daily_max - self.days.get(today, 0) - self.other.get(today, 0), 0)
         self.token += 1
         self.anchor = _ms(at)
         self.credit_year = year
@@ -122,11 +141,15 @@ class Study:
             today = self._local(at)
             midnight = _ms(datetime.combine(today, datetime.min.time(), ZoneInfo(self.rules.zone)))
             before = min(whole, -(-max(midnight - self.anchor, 0) // 1000))
-            for day, part in ((today - timedelta(days=1), before), (today, whole - before)):
-                taken = self._credit(day, part)
+            yesterday = today - timedelta(days=1)
+            allow_prev, allow_today = self._allowance(yesterday), self._allowance(today)
+            take_prev = self._credit(yesterday, min(before, allow_prev))
+            take_today = self._credit(today, min(whole - before, allow_today))
+            for day, taken in ((yesterday, take_prev), (today, take_today)):
                 if taken:
                     self.days[day] += taken
-                credited += taken
+            credited = take_prev + take_today
+            self.budget_day, self.budget = today, allow_today - take_today
             self.anchor = self.anchor + whole * 1000 if credited == whole else now
         self.since_check += credited
         if self.issued is None and self.since_check >= self.next_check and deliver:

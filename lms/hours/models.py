@@ -108,6 +108,10 @@ class StudySession(SQLModel, table=True):
     gap_sq_ms: int = Field(default=0, sa_type=sa.BigInteger)
     early_beats: int = Field(default=0)  # beats in a row less than a second after the one before
     last_beat_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    # The day's cap across sources (DAILY_MAX_HOURS): what the day beginning at budget_day_ms
+    # (local midnight, ms) may still take; set at start from the ledger, spent by the beats.
+    budget_day_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    day_budget: int = Field(default=0)
     presence_n: int = Field(default=0)
     presence_ms_sum: int = Field(default=0, sa_type=sa.BigInteger)
     presence_ms_min: int | None = Field(default=None, sa_type=sa.BigInteger)

@@ -151,6 +151,13 @@ def year_totals(*, session: Session, user_ids_select, year: int) -> dict[int, di
     return out
 
 
+def day_total_seconds(*, session: Session, user_id: int, day: date) -> int:
+    """Everything the ledger credits the member on one local date, every source."""
+    total = session.exec(select(sa.func.coalesce(sa.func.sum(LedgerEntry.seconds), 0)).where(
+        LedgerEntry.user_id == user_id, LedgerEntry.year == day.year, LedgerEntry.local_date == day)).one()
+    return int(total)
+
+
 def lesson_year_seconds(*, session: Session, user_id: int, lesson_id: int, year: int) -> int:
     total = session.exec(
         select(sa.func.coalesce(sa.func.sum(LedgerEntry.seconds), 0)).where(

@@ -22,6 +22,8 @@ Rules (interval = BEAT_INTERVAL_SECONDS):
   PRESENCE_MIN_RESPONSE_MS after the issuing beat, or with the wrong number, is not presence
   (the row counts both);
 - past BEAT_BURST early beats in a row a beat is refused ("too_many", HTTP 429);
+- no day is credited more than DAILY_MAX_HOURS across all sources: start reads what the ledger
+  holds for today into the row's day budget, the beat spends it ("day_capped" when it is spent);
 - when a start replaces a session, the old row is kept as a StudyStretch (the evidence the
   beat and the answers gathered in it) for 学时异常 review (lms/integrity).
 
@@ -64,6 +66,7 @@ class TrackerSettings:
     min_response_ms: int = 800
     ticket_max_age: int = 600
     secret: str = ""
+    daily_max: int = 12 * 3600  # seconds: DAILY_MAX_HOURS across all sources
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrackerSettings:
@@ -77,6 +80,7 @@ class TrackerSettings:
             min_response_ms=int(config["PRESENCE_MIN_RESPONSE_MS"]),
             ticket_max_age=int(config["STUDY_TICKET_MAX_AGE_SECONDS"]),
             secret=str(config["SECRET_KEY"]),
+            daily_max=units.hours_to_seconds(float(config["DAILY_MAX_HOURS"])),
         )
 
     def __post_init__(self) -> None:
@@ -130,12 +134,20 @@ def epoch_ms(at: datetime) -> int:
     return int(round(at.timestamp() * 1000))
 
 
-def _state(*, check_pending: bool, lesson_seconds: int, cap_seconds: int, new_segment: bool = False) -> str:
+def _state(*, check_pending: bool, lesson_seconds: int, cap_seconds: int, new_segment: bool = False,
+           day_full: bool = False) -> str:
     if check_pending:
         return "check_due"
     if lesson_seconds >= cap_seconds:
         return "capped"
+    if day_full:
+        return "day_capped"
     return "new_segment" if new_segment else "studying"
+
+
+def _day_full(row, today_start_ms: int) -> bool:
+    """The day's cap across sources is reached (the row's budget is today's and spent)."""
+    return row.budget_day_ms >= today_start_ms and row.day_budget <= 0
 
 
 def _lesson_seconds(credit_year: int, year_credited: int, at: datetime) -> int:
@@ -209,8 +221,10 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, ticket: tic
     visit_at = session.execute(sa.select(LessonVisit.last_at).where(
         LessonVisit.user_id == user_id, LessonVisit.lesson_id == lesson.id)).scalar()
     no_visit = visit_at is None or epoch_ms(visit_at) < ticket.view_ms - VISIT_SLACK_MS
-    year = clock.local_date(at).year
+    today = clock.local_date(at)
+    year = today.year
     credited = services.lesson_year_seconds(session=session, user_id=user_id, lesson_id=lesson.id, year=year)
+    day_total = services.day_total_seconds(session=session, user_id=user_id, day=today)
     values = {
         "token": secrets.token_urlsafe(32),
         "lesson_id": lesson.id,
@@ -228,6 +242,8 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, ticket: tic
         "ip": (ip or "")[:45],
         "no_visit": no_visit,
         "last_beat_ms": epoch_ms(at),
+        "budget_day_ms": epoch_ms(clock.day_start(today)),
+        "day_budget": max(settings.daily_max - day_total, 0),
         **{k: 0 for k in ("session_credited", "beat_n", "gap_sum_ms", "gap_sq_ms", "early_beats", "presence_n",
                           "presence_ms_sum", "presence_fast", "presence_wrong")},
         "presence_ms_min": None,
@@ -242,7 +258,8 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, ticket: tic
     if no_visit:
         record_event(session=session, user_id=user_id, kind="no_visit", at=at, lesson_id=lesson.id, ip=ip)
     _snapshot(session, old)
-    state = _state(check_pending=row.check_issued_ms is not None, lesson_seconds=credited, cap_seconds=row.cap_seconds)
+    state = _state(check_pending=row.check_issued_ms is not None, lesson_seconds=credited, cap_seconds=row.cap_seconds,
+                   day_full=_day_full(row, row.budget_day_ms))
     return row, BeatResult(state, 0, credited, row.cap_seconds, settings.challenge(user_id, row.check_issued_ms))
 
 
@@ -264,6 +281,8 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
         "max_gap": settings.max_gap_ms,
         "deliver": 0 if final else settings.draw_delivery(),
         "day_start": epoch_ms(clock.day_start(today)),
+        "prev_day_start": epoch_ms(clock.day_start(today - timedelta(days=1))),
+        "daily_max": settings.daily_max,
         "year": today.year,
         "prev_year": (today - timedelta(days=1)).year,
     }).first()
@@ -282,7 +301,8 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
     if check_pending and now - row.check_issued_ms > settings.check_timeout * 1000:
         return BeatResult("paused_presence", 0, lesson_seconds, row.cap_seconds, check)
     state = _state(check_pending=check_pending, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds,
-                   new_segment=row.last_gap_ms > settings.max_gap_ms)
+                   new_segment=row.last_gap_ms > settings.max_gap_ms,
+                   day_full=_day_full(row, epoch_ms(clock.day_start(today))))
     return BeatResult(state, row.credit_prev_day + row.credit_today, lesson_seconds, row.cap_seconds, check)
 
 
@@ -294,7 +314,8 @@ _PAUSED = sa.and_(  # the pending presence check went unanswered too long
     _C.check_issued_ms.is_not(None), _NOW - _C.check_issued_ms > sa.bindparam("b_timeout", type_=sa.BigInteger())
 )
 _MINE = sa.and_(_C.user_id == sa.bindparam("b_user"), _C.token == sa.bindparam("b_token"))
-_PENDING = sa.select(_C.check_issued_ms, _C.cap_seconds, _C.credit_year, _C.year_credited).where(_MINE)
+_PENDING = sa.select(_C.check_issued_ms, _C.cap_seconds, _C.credit_year, _C.year_credited, _C.budget_day_ms,
+                     _C.day_budget).where(_MINE)
 _ANSWER = (
     sa.update(_T)
     .where(_MINE, _C.check_issued_ms == sa.bindparam("b_issued", type_=sa.BigInteger()))
@@ -309,7 +330,7 @@ _ANSWER = (
         presence_ms_min=sa.case((_C.presence_ms_min.is_(None), _RESPONSE),
                                 (_C.presence_ms_min > _RESPONSE, _RESPONSE), else_=_C.presence_ms_min),
     )
-    .returning(_C.cap_seconds, _C.credit_year, _C.year_credited)
+    .returning(_C.cap_seconds, _C.credit_year, _C.year_credited, _C.budget_day_ms, _C.day_budget)
 )
 _REFUSED = {  # an answer that is not presence: the check stays pending, the row counts it
     "check_too_fast": sa.update(_T).where(_MINE).values(presence_fast=_C.presence_fast + 1),
@@ -330,9 +351,11 @@ def answer_presence(*, session: Session, user_id: int, token: str | None, answer
     if row is None:
         return SUPERSEDED
     now = epoch_ms(at)
+    today_start = epoch_ms(clock.day_start(clock.local_date(at)))
     lesson_seconds = _lesson_seconds(row.credit_year, row.year_credited, at)
     if row.check_issued_ms is None:
-        state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds)
+        state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds,
+                       day_full=_day_full(row, today_start))
         return BeatResult(state, 0, lesson_seconds, row.cap_seconds)
     check = settings.challenge(user_id, row.check_issued_ms)
     response = now - row.check_issued_ms
@@ -351,5 +374,6 @@ def answer_presence(*, session: Session, user_id: int, token: str | None, answer
     if done is None:  # another answer (another tab) took this check first
         return BeatResult("studying", 0, lesson_seconds, row.cap_seconds)
     lesson_seconds = _lesson_seconds(done.credit_year, done.year_credited, at)
-    state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=done.cap_seconds)
+    state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=done.cap_seconds,
+                   day_full=_day_full(done, today_start))
     return BeatResult(state, 0, lesson_seconds, done.cap_seconds)

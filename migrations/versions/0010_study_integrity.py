@@ -4,7 +4,9 @@ study_session gains the ticket it was opened with (view instant and nonce: a tic
 session), the start's address, and the evidence the beat and the presence answers keep in the
 row (credited seconds, the counted beats' gap count/sum/sum of squares, the previous beat's
 instant and early beats in a row,
-answer counts and response times). study_stretch keeps a replaced session's evidence (and the
+answer counts and response times) and the day's 学时 budget across sources (DAILY_MAX_HOURS:
+open sessions start with budget day 0, i.e. the whole daily maximum, until their next start).
+study_stretch keeps a replaced session's evidence (and the
 review's decision on it); study_event keeps refused starts. Open sessions carry over (their
 ticket instant is 0, so the next page view opens a new one as before).
 
@@ -25,8 +27,9 @@ down_revision: str | None = '0009_notes'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_ZERO_INT = ('session_credited', 'beat_n', 'early_beats', 'presence_n', 'presence_fast', 'presence_wrong')
-_ZERO_BIG = ('view_ms', 'gap_sum_ms', 'gap_sq_ms', 'presence_ms_sum', 'last_beat_ms')
+_ZERO_INT = ('session_credited', 'beat_n', 'early_beats', 'presence_n', 'presence_fast', 'presence_wrong',
+             'day_budget')
+_ZERO_BIG = ('view_ms', 'gap_sum_ms', 'gap_sq_ms', 'presence_ms_sum', 'last_beat_ms', 'budget_day_ms')
 
 
 def upgrade() -> None:

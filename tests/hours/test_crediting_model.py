@@ -1,6 +1,7 @@
 """The beat's SQL against the crediting rules written in Python (lms/hours/crediting_model.py).
 
-Random sequences of opening the lesson, beats (too fast, in bursts, regular, at the gap's edge, after a long
+Random sequences of opening the lesson (with other sources already crediting part of the day's
+cap), beats (too fast, in bursts, regular, at the gap's edge, after a long
 pause), presence-check answers and beats from a superseded tab, from ordinary moments, just before
 local midnight and just before the new year, with part of the lesson's cap already credited,
 go through the real endpoints (the clock moved, never slept) and through the model; every
@@ -23,6 +24,7 @@ from lms.hours.models import LedgerEntry, StudySession
 from tests.hours.conftest import Tab, at
 
 CHECK_AFTER = 60  # PRESENCE_CHECK_MIN = MAX, so the app's random draw is this
+DAILY_MAX_HOURS = 0.75  # 2,700 s a day across sources: with other sources seeded, it bites
 
 
 @pytest.fixture
@@ -30,7 +32,8 @@ def app_config(app_config):
     # Every beat may deliver a due check (the app's random delivery is tested in test_presence.py).
     return {**app_config, "PRESENCE_CHECK_MIN_SECONDS": CHECK_AFTER, "PRESENCE_CHECK_MAX_SECONDS": CHECK_AFTER,
             "PRESENCE_CHECK_DELIVER_PERCENT": 100,
-            "STUDY_START_LIMIT": "10000 per minute", "STUDY_PRESENCE_LIMIT": "10000 per minute"}
+            "STUDY_START_LIMIT": "10000 per minute", "STUDY_PRESENCE_LIMIT": "10000 per minute",
+            "DAILY_MAX_HOURS": DAILY_MAX_HOURS}
 
 
 @pytest.fixture
@@ -59,6 +62,7 @@ scenario = st.fixed_dictionaries({
     "start": st.sampled_from(STARTS),
     "start_ms": st.integers(0, 999),
     "seeded": st.sampled_from([0, 600, 1700, 1795]),  # already credited for the lesson that day
+    "other": st.sampled_from([0, 0, 0, 0, 900, 2000, 2650, 2700]),  # other lessons and sources that day
     "events": st.lists(step, min_size=1, max_size=40),
 })
 
@@ -77,6 +81,7 @@ def test_the_beat_credits_what_the_rules_say(case, app, db, member, open_lesson,
                         check_timeout=app.config["PRESENCE_CHECK_TIMEOUT_SECONDS"],
                         check_after=CHECK_AFTER, cap=units.lesson_cap_seconds(lesson.hours),
                         min_response_ms=app.config["PRESENCE_MIN_RESPONSE_MS"],
+                        daily_max=units.hours_to_seconds(DAILY_MAX_HOURS),
                         zone=app.config["TIMEZONE"]))
     if case["seeded"]:
         day = clock.today()
@@ -84,6 +89,13 @@ def test_the_beat_credits_what_the_rules_say(case, app, db, member, open_lesson,
             services.upsert_online(session=s, user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id,
                                    local_date=day, seconds=case["seeded"], at=clock.now())
         model.days[day] += case["seeded"]
+    if case["other"]:
+        day = clock.today()
+        with db() as s:
+            services.add_entry(session=s, user_id=user.id, source="adjustment", seconds=case["other"],
+                               local_date=day, recorded_by_id=None, reason="其他来源")
+            s.commit()
+        model.other[day] = case["other"]
 
     tab = open_lesson(user)
     model.start(clock.now())
@@ -110,6 +122,7 @@ def test_the_beat_credits_what_the_rules_say(case, app, db, member, open_lesson,
 
     event(f"{len(model.days)} days credited")
     event(f"seeded {case['seeded']}, start {case['start']:%m-%d %H:%M}")
+    event(f"other {case['other']}")
     online = {date.fromisoformat(d): s for src, d, s, _l in ledger(user.id) if src == "online"}
     assert online == {d: s for d, s in model.days.items() if s}
 

@@ -61,6 +61,7 @@
     studying: "学习中：正在计时",
     new_segment: "学习中：正在计时",
     capped: "已停止计时：本课学时已满",
+    day_capped: "已停止计时：今日学时已达上限",
     check_due: "学习中：请确认您仍在学习",
     paused_presence: "已暂停：等待确认在学，请点击“我在学习”后继续计时",
     superseded: "已暂停：已在其他页面学习",
@@ -86,7 +87,7 @@
     statusEl.textContent = TEXT[key] || key;
     root.classList.toggle("is-paused",
       /^(paused_presence|superseded|hidden|idle|error|unavailable|login|no_ticket|too_many)$/.test(key));
-    root.classList.toggle("is-capped", key === "capped");
+    root.classList.toggle("is-capped", key === "capped" || key === "day_capped");
   }
 
   function ticking() {
@@ -321,7 +322,7 @@
       serverAt = Date.now();  // the hidden time does not count: no catching up on display either
       serverSeconds = shownSeconds;
       if (!superseded) {
-        setStatus(serverState === "paused_presence" || serverState === "capped" ? serverState : "studying");
+        setStatus(/^(paused_presence|capped|day_capped)$/.test(serverState) ? serverState : "studying");
       }
       beat();
     }
