@@ -24,6 +24,7 @@ Rules (interval = BEAT_INTERVAL_SECONDS):
 - past BEAT_BURST early beats in a row a beat is refused ("too_many", HTTP 429);
 - no day is credited more than DAILY_MAX_HOURS across all sources: start reads what the ledger
   holds for today into the row's day budget, the beat spends it ("day_capped" when it is spent);
+- the 防挂机 answer is lms/hours/presence.py;
 - when a start replaces a session, the old row is kept as a StudyStretch (the evidence the
   beat and the answers gathered in it) for 学时异常 review (lms/integrity).
 
@@ -134,7 +135,7 @@ def epoch_ms(at: datetime) -> int:
     return int(round(at.timestamp() * 1000))
 
 
-def _state(*, check_pending: bool, lesson_seconds: int, cap_seconds: int, new_segment: bool = False,
+def state_for(*, check_pending: bool, lesson_seconds: int, cap_seconds: int, new_segment: bool = False,
            day_full: bool = False) -> str:
     if check_pending:
         return "check_due"
@@ -145,12 +146,12 @@ def _state(*, check_pending: bool, lesson_seconds: int, cap_seconds: int, new_se
     return "new_segment" if new_segment else "studying"
 
 
-def _day_full(row, today_start_ms: int) -> bool:
+def day_full(row, today_start_ms: int) -> bool:
     """The day's cap across sources is reached (the row's budget is today's and spent)."""
     return row.budget_day_ms >= today_start_ms and row.day_budget <= 0
 
 
-def _lesson_seconds(credit_year: int, year_credited: int, at: datetime) -> int:
+def lesson_seconds_at(credit_year: int, year_credited: int, at: datetime) -> int:
     return year_credited if clock.local_date(at).year == credit_year else 0
 
 
@@ -258,8 +259,8 @@ def start_session(*, session: Session, user_id: int, lesson: Lesson, ticket: tic
     if no_visit:
         record_event(session=session, user_id=user_id, kind="no_visit", at=at, lesson_id=lesson.id, ip=ip)
     _snapshot(session, old)
-    state = _state(check_pending=row.check_issued_ms is not None, lesson_seconds=credited, cap_seconds=row.cap_seconds,
-                   day_full=_day_full(row, row.budget_day_ms))
+    state = state_for(check_pending=row.check_issued_ms is not None, lesson_seconds=credited, cap_seconds=row.cap_seconds,
+                   day_full=day_full(row, row.budget_day_ms))
     return row, BeatResult(state, 0, credited, row.cap_seconds, settings.challenge(user_id, row.check_issued_ms))
 
 
@@ -291,7 +292,7 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
     days = [(d, s) for d, s in ((today - timedelta(days=1), row.credit_prev_day), (today, row.credit_today)) if s]
     services.upsert_online_days(session=session, user_id=user_id, lesson_id=row.lesson_id,
                                 course_id=row.course_id, days=days, at=at)
-    lesson_seconds = _lesson_seconds(row.credit_year, row.year_credited, at)
+    lesson_seconds = lesson_seconds_at(row.credit_year, row.year_credited, at)
     if row.early_beats > BEAT_BURST:
         return BeatResult("too_many", 0, lesson_seconds, row.cap_seconds)
     check_pending = row.check_issued_ms is not None
@@ -300,80 +301,7 @@ def credit_beat(*, session: Session, user_id: int, session_version: int, token: 
     check = settings.challenge(user_id, row.check_issued_ms) if row.check_issued_ms == now else None
     if check_pending and now - row.check_issued_ms > settings.check_timeout * 1000:
         return BeatResult("paused_presence", 0, lesson_seconds, row.cap_seconds, check)
-    state = _state(check_pending=check_pending, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds,
+    state = state_for(check_pending=check_pending, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds,
                    new_segment=row.last_gap_ms > settings.max_gap_ms,
-                   day_full=_day_full(row, epoch_ms(clock.day_start(today))))
+                   day_full=day_full(row, epoch_ms(clock.day_start(today))))
     return BeatResult(state, row.credit_prev_day + row.credit_today, lesson_seconds, row.cap_seconds, check)
-
-
-# ---------------------------------------------------------------- presence check
-
-_NOW = sa.bindparam("b_now", type_=sa.BigInteger())
-_RESPONSE = sa.bindparam("b_response", type_=sa.BigInteger())
-_PAUSED = sa.and_(  # the pending presence check went unanswered too long
-    _C.check_issued_ms.is_not(None), _NOW - _C.check_issued_ms > sa.bindparam("b_timeout", type_=sa.BigInteger())
-)
-_MINE = sa.and_(_C.user_id == sa.bindparam("b_user"), _C.token == sa.bindparam("b_token"))
-_PENDING = sa.select(_C.check_issued_ms, _C.cap_seconds, _C.credit_year, _C.year_credited, _C.budget_day_ms,
-                     _C.day_budget).where(_MINE)
-_ANSWER = (
-    sa.update(_T)
-    .where(_MINE, _C.check_issued_ms == sa.bindparam("b_issued", type_=sa.BigInteger()))
-    .values(
-        # A late answer resumes crediting from now, not from before the check.
-        anchor_ms=sa.case((_PAUSED, _NOW), else_=_C.anchor_ms),
-        check_issued_ms=None,
-        since_check_seconds=0,
-        next_check_seconds=sa.bindparam("b_next_check"),
-        presence_n=_C.presence_n + 1,
-        presence_ms_sum=_C.presence_ms_sum + _RESPONSE,
-        presence_ms_min=sa.case((_C.presence_ms_min.is_(None), _RESPONSE),
-                                (_C.presence_ms_min > _RESPONSE, _RESPONSE), else_=_C.presence_ms_min),
-    )
-    .returning(_C.cap_seconds, _C.credit_year, _C.year_credited, _C.budget_day_ms, _C.day_budget)
-)
-_REFUSED = {  # an answer that is not presence: the check stays pending, the row counts it
-    "check_too_fast": sa.update(_T).where(_MINE).values(presence_fast=_C.presence_fast + 1),
-    "check_wrong": sa.update(_T).where(_MINE).values(presence_wrong=_C.presence_wrong + 1),
-}
-
-
-def answer_presence(*, session: Session, user_id: int, token: str | None, answer: str | None, at: datetime,
-                    settings: TrackerSettings) -> BeatResult:
-    """The member clicked a number in the 防挂机 check (answering when none is pending changes nothing).
-
-    The answer counts when it is the number the page showed and it came at least
-    PRESENCE_MIN_RESPONSE_MS after the beat that issued the check; otherwise the check stays
-    pending (the page keeps showing it; the refusal does not repeat it) and the row counts a
-    too-fast or a wrong answer."""
-    params = {"b_user": user_id, "b_token": token or ""}
-    row = session.execute(_PENDING, params).first()
-    if row is None:
-        return SUPERSEDED
-    now = epoch_ms(at)
-    today_start = epoch_ms(clock.day_start(clock.local_date(at)))
-    lesson_seconds = _lesson_seconds(row.credit_year, row.year_credited, at)
-    if row.check_issued_ms is None:
-        state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=row.cap_seconds,
-                       day_full=_day_full(row, today_start))
-        return BeatResult(state, 0, lesson_seconds, row.cap_seconds)
-    check = settings.challenge(user_id, row.check_issued_ms)
-    response = now - row.check_issued_ms
-    refused = None
-    if (answer or "").strip() != check["number"]:
-        refused = "check_wrong"
-    elif response < settings.min_response_ms:
-        refused = "check_too_fast"
-    if refused:
-        session.execute(_REFUSED[refused], params)
-        return BeatResult(refused, 0, lesson_seconds, row.cap_seconds)
-    done = session.execute(_ANSWER, {
-        **params, "b_issued": row.check_issued_ms, "b_now": now, "b_response": response,
-        "b_timeout": settings.check_timeout * 1000, "b_next_check": settings.draw_check(),
-    }).first()
-    if done is None:  # another answer (another tab) took this check first
-        return BeatResult("studying", 0, lesson_seconds, row.cap_seconds)
-    lesson_seconds = _lesson_seconds(done.credit_year, done.year_credited, at)
-    state = _state(check_pending=False, lesson_seconds=lesson_seconds, cap_seconds=done.cap_seconds,
-                   day_full=_day_full(done, today_start))
-    return BeatResult(state, 0, lesson_seconds, done.cap_seconds)

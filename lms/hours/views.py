@@ -10,6 +10,7 @@ from lms.content import services as content
 from lms.db import get_session
 from lms.extensions import limiter
 from lms.hours import approvals, bp, selfreports, services, tracker
+from lms.hours import presence as presence_check
 from lms.hours.chart import month_chart
 from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
 from lms.hours.templating import tracker_settings
@@ -87,7 +88,7 @@ def beat():
 @limiter.limit(_presence_limit, key_func=_per_account)
 def presence():
     session = get_session()
-    result = tracker.answer_presence(
+    result = presence_check.answer_presence(
         session=session, user_id=current_user.id, token=request.form.get("token"),
         answer=request.form.get("answer"), at=clock.now(), settings=tracker_settings(),
     )
