@@ -101,3 +101,18 @@ def test_another_branch_and_the_member_page(client, db, login, tree, synced, les
     member_page = client.get(f"/orgs/members/{m1.id}").get_data(as_text=True)
     assert "学时异常" in member_page and f"/integrity/#member-{m1.id}" in member_page
     assert "学时异常" not in client.get(f"/orgs/members/{tree['m1b'].id}").get_data(as_text=True).split("</nav>")[-1]
+
+
+def test_a_secretary_cannot_decide_on_their_own_study(client, db, login, tree, synced, lesson_row):
+    sec1 = tree["sec1"]
+    stretch_id = add_stretch(db, sec1, lesson_row, presence_fast=1)
+    login(sec1)
+    assert "书记甲" in client.get("/integrity/").get_data(as_text=True)  # listed, for the level above to see
+    token = csrf_token(client, "/integrity/")
+    resp = client.post(f"/integrity/stretches/{stretch_id}/void", data={"reason": "自己扣", "csrf_token": token},
+                       follow_redirects=True)
+    assert "不能处理本人的学时异常" in resp.get_data(as_text=True)
+    resp = client.post(f"/integrity/members/{sec1.id}/clear", data={"csrf_token": token}, follow_redirects=True)
+    assert "不能处理本人的学时异常" in resp.get_data(as_text=True)
+    assert year_total(db, sec1.id) == 1800
+    assert "书记甲" in client.get("/integrity/").get_data(as_text=True)
