@@ -73,7 +73,7 @@ def drive(path: str, members: list[dict], concurrency: int, duration: float, spa
             with lock:
                 queue.append((t1 + spacing, member))
             local_lat.append(t1 - t0)
-            if status == 200:
+            if status == 200 or (status == 429 and b'"too_many"' in body):  # 429: the beat's own burst limit
                 answer = json.loads(body)
                 local_states[answer["state"]] += 1
                 local_credit += answer.get("credited", 0)

@@ -287,7 +287,8 @@ class Client:
         csrf = re.search(rb'data-csrf="([^"]+)"', html)
         if csrf:
             self.csrf = csrf.group(1).decode()
-        status, body, _ = self.request("POST", "/hours/start", {"lesson_id": lesson_id})
+        ticket = re.search(rb'data-ticket="([^"]+)"', html).group(1).decode()  # this page view's study ticket
+        status, body, _ = self.request("POST", "/hours/start", {"lesson_id": lesson_id, "ticket": ticket})
         assert status == 200, f"start: {status} {body[:200]!r}"
         return json.loads(body)
 

@@ -121,13 +121,12 @@ def wrk(port: int, members_file: Path, mode: str, path: str, duration: float, co
 
 # ---------------------------------------------------------------- one database engine
 
-def open_members(port: int, logins: list[str], password: str, lesson_id: int) -> list[tuple[str, str, str]]:
+def open_members(port: int, logins: list[str], password: str) -> list[tuple[str, str, str]]:
     def one(login: str):
         c = Client(port)
         c.login(login, password)
-        status, body, _ = c.request("POST", "/hours/start", {"lesson_id": lesson_id})
-        assert status == 200, f"start {status}"
-        return c.cookie, c.csrf, json.loads(body)["token"]
+        answer = c.open_lesson()  # the lesson page (its study ticket), then /hours/start
+        return c.cookie, c.csrf, answer["token"]
 
     return common.parallel(8, logins, one)
 
@@ -199,7 +198,7 @@ def run_engine(engine: str, plan: Plan, log) -> dict:
             res["workers"] = len(app.workers())
             lesson_id, logins = drivers_for(url, plan.drivers)
             t1 = time.perf_counter()
-            members = open_members(app.port, logins, info["password"], lesson_id)
+            members = open_members(app.port, logins, info["password"])
             log(f"[{engine}] {len(members)} members logged in, study sessions open ({time.perf_counter() - t1:.0f} s)")
             mfile = OUT / f"members-{engine}.txt"
             mfile.write_text("".join(f"{c} {x} {t}\n" for c, x, t in members))

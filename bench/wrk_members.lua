@@ -45,6 +45,13 @@ function request()
 end
 
 function response(status, headers, body)
+  -- 429 "too_many": the beat's own burst limit (members beat far more often here than a page
+  -- does); it is the same one UPDATE, so it counts as a beat outcome, not a failure.
+  if mode == "beat" and status == 429 and body:find('"too_many"', 1, true) then
+    states["too_many"] = (states["too_many"] or 0) + 1
+    ok = ok + 1
+    return
+  end
   if status ~= 200 then
     odd = odd + 1
     return

@@ -68,6 +68,7 @@ SLICES: dict[str, tuple[str, ...]] = {
     "offline": ("views",),
     "reports": ("views",),
     "notes": ("views",),
+    "integrity": ("views",),
 }
 
 

@@ -79,6 +79,22 @@ class Settings:
     presence_check_timeout_seconds: int = _setting(60, lo=1)
     # The ledger: no member is credited more 学时 than this in one local day, all sources together.
     daily_max_hours: float = _setting(12, lo=0.5, hi=24)
+    presence_check_deliver_percent: int = _setting(50, lo=1, hi=100)  # chance that a beat delivers a due check
+    presence_min_response_ms: int = _setting(800, lo=0)  # a sooner answer is not presence
+    study_ticket_max_age_seconds: int = _setting(600, lo=1)  # a lesson page view's ticket opens study this long
+    study_start_limit: str = _setting("20 per minute")  # /hours/start per account
+    study_presence_limit: str = _setting("20 per minute")  # /hours/presence per account
+    # 学时异常 detection (lms/integrity): what makes a member's study suspect.
+    anomaly_window_days: int = _setting(30, lo=1)
+    anomaly_fast_answers: int = _setting(1, lo=1)
+    anomaly_refused_starts: int = _setting(3, lo=1)
+    anomaly_min_beats: int = _setting(10, lo=2)
+    anomaly_beat_spread_percent: float = _setting(2, lo=0)
+    anomaly_back_to_back_lessons: int = _setting(3, lo=2)
+    anomaly_back_to_back_gap_seconds: int = _setting(60, lo=0)
+    anomaly_day_hours: int = _setting(16, lo=1, hi=24)
+    anomaly_stretch_hours: float = _setting(8, lo=0.5)
+    anomaly_same_ip_accounts: int = _setting(8, lo=2)
     # HTTP and security.
     secure_cookies: bool = _setting(False)
     remember_days: int = _setting(30, lo=1, hi=365)  # "保持登录": a remembered device, and any login, lapse unused

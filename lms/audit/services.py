@@ -35,6 +35,8 @@ ACTION_LABELS: dict[str, str] = {
     "certificate.flag_clear": "解除证书复核标记",
     "self_report.approve": "批准自学申报",
     "self_report.reject": "退回自学申报",
+    "study.void": "不予认定学时",
+    "study.clear": "核实学时异常无误",
 }
 
 
@@ -66,6 +68,7 @@ DETAIL_LABELS: dict[str, str] = {
     "batch": "批量处理",
     "flag": "复核标记",
     "status": "状态",
+    "lesson": "课程",
 }
 
 

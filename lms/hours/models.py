@@ -92,6 +92,89 @@ class StudySession(SQLModel, table=True):
     last_gap_ms: int = Field(default=0, sa_type=sa.BigInteger)  # time since the anchor it found
     credit_prev_day: int = Field(default=0)  # seconds it credited to the local day before today
     credit_today: int = Field(default=0)  # seconds it credited to today
+    # The page view that opened it (the study ticket, lms/hours/tickets.py): a ticket opens one
+    # session only, so a start needs a ticket newer than the one used last.
+    view_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    ticket_nonce: str = Field(default="", max_length=32)
+    ip: str = Field(default="", max_length=45)  # the start's remote address
+    no_visit: bool = Field(default=False)  # the ticket's page view left no lesson visit
+    # Evidence kept by the same statements (the beat's UPDATE, the presence answer), copied into a
+    # StudyStretch when the session is replaced: credited seconds, the counted beats' gaps
+    # (count, sum, sum of squares: their spread), beats that came early in a row, and the
+    # presence answers (accepted: count, summed and fastest response; refused as too fast; wrong).
+    session_credited: int = Field(default=0)
+    beat_n: int = Field(default=0)
+    gap_sum_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    gap_sq_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    early_beats: int = Field(default=0)  # beats in a row less than a second after the one before
+    last_beat_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    # The day's cap across sources (DAILY_MAX_HOURS): what the day beginning at budget_day_ms
+    # (local midnight, ms) may still take; set at start from the ledger, spent by the beats.
+    budget_day_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    day_budget: int = Field(default=0)
+    presence_n: int = Field(default=0)
+    presence_ms_sum: int = Field(default=0, sa_type=sa.BigInteger)
+    presence_ms_min: int | None = Field(default=None, sa_type=sa.BigInteger)
+    presence_fast: int = Field(default=0)
+    presence_wrong: int = Field(default=0)
+
+
+STRETCH_STATUSES = ("open", "cleared", "voided")
+
+
+class StudyStretch(SQLModel, table=True):
+    """One ended study session (the row it replaced), kept as evidence for 学时异常 review
+    (lms/integrity). A reviewer may clear it or 不予认定 it (a compensating ledger row)."""
+
+    __tablename__ = "study_stretch"
+    __table_args__ = (
+        sa.Index("ix_study_stretch_user_ended", "user_id", "ended_at"),
+        sa.Index("ix_study_stretch_ended", "ended_at"),
+        sa.CheckConstraint("status IN ('open', 'cleared', 'voided')", name="status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    lesson_id: int = Field(foreign_key="lesson.id")
+    course_id: int = Field(foreign_key="course.id")
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime = Field(sa_type=UTCDateTime)  # the last credited moment
+    ip: str = Field(default="", max_length=45)
+    no_visit: bool = Field(default=False)
+    capped: bool = Field(default=False)  # the lesson's 学时 was full when it ended
+    credited: int = Field(default=0)
+    beat_n: int = Field(default=0)
+    gap_sum_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    gap_sq_ms: int = Field(default=0, sa_type=sa.BigInteger)
+    presence_n: int = Field(default=0)
+    presence_ms_sum: int = Field(default=0, sa_type=sa.BigInteger)
+    presence_ms_min: int | None = Field(default=None, sa_type=sa.BigInteger)
+    presence_fast: int = Field(default=0)
+    presence_wrong: int = Field(default=0)
+    status: str = Field(default="open", max_length=8)
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str = Field(default="", max_length=500)
+    ledger_entry_id: int | None = Field(default=None, foreign_key="ledger_entry.id")
+
+
+class StudyEvent(SQLModel, table=True):
+    """A study start the server refused (no, a forged, stale or used ticket) or let through
+    without a lesson visit behind its ticket: evidence for 学时异常 review."""
+
+    __tablename__ = "study_event"
+    __table_args__ = (
+        sa.Index("ix_study_event_user_at", "user_id", "at"),
+        sa.CheckConstraint("status IN ('open', 'cleared')", name="status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=16)  # no_ticket | bad_ticket | stale_ticket | used_ticket | no_visit
+    at: datetime = Field(sa_type=UTCDateTime)
+    lesson_id: int | None = Field(default=None, foreign_key="lesson.id")
+    ip: str = Field(default="", max_length=45)
+    status: str = Field(default="open", max_length=8)
 
 
 class SelfReport(SQLModel, table=True):

@@ -9,7 +9,7 @@ from flask import current_app
 from lms import clock, units
 from lms.db import get_session
 from lms.hooks import panel
-from lms.hours import bp, services, tracker
+from lms.hours import bp, services, tickets, tracker
 
 
 @bp.app_template_filter("credit_hours")
@@ -46,7 +46,8 @@ def hours_year_glance(*, user, **_):
 
 @panel(bp, "lesson.status")
 def hours_lesson_panel(*, user, lesson, **_):
-    """Credited time for this lesson this year against its 学时, and the tracker's settings."""
+    """Credited time for this lesson this year against its 学时, the tracker's settings and the
+    page view's study ticket (the lesson view records the visit before it collects panels)."""
     year = clock.today().year
     credited = services.lesson_year_seconds(
         session=get_session(), user_id=user.id, lesson_id=lesson.id, year=year
@@ -58,6 +59,9 @@ def hours_lesson_panel(*, user, lesson, **_):
         "interval": int(cfg["BEAT_INTERVAL_SECONDS"]),
         "idle": int(cfg["IDLE_TIMEOUT_SECONDS"]),
         "check_timeout": int(cfg["PRESENCE_CHECK_TIMEOUT_SECONDS"]),
+        # This view's study ticket: /hours/start opens a session only with it (no statement).
+        "ticket": tickets.issue(str(cfg["SECRET_KEY"]), user_id=user.id, lesson_id=lesson.id,
+                                view_ms=tracker.epoch_ms(clock.now())),
     }}
 
 

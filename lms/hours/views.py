@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms import clock, units
@@ -8,8 +8,10 @@ from lms.auth.claims import checks_account_itself, verified_user
 from lms.auth.decorators import json_login_required, login_expired
 from lms.content import services as content
 from lms.db import get_session
+from lms.extensions import limiter
 from lms.hooks import collect_panels
 from lms.hours import approvals, bp, selfreports, services, tracker
+from lms.hours import presence as presence_check
 from lms.hours.chart import month_chart
 from lms.hours.forms import AdjustmentForm, DecideForm, RejectForm, SelfReportForm
 from lms.hours.templating import tracker_settings
@@ -19,18 +21,43 @@ from lms.web import bounded_int, form_ints, manager_scope, year_arg
 # ---------------------------------------------------------------- the tracker's endpoints (JSON)
 
 
+def _per_account() -> str:
+    return f"study:{current_user.id}"
+
+
+def _start_limit() -> str:
+    return current_app.config["STUDY_START_LIMIT"]
+
+
+def _presence_limit() -> str:
+    return current_app.config["STUDY_PRESENCE_LIMIT"]
+
+
 @bp.post("/start")
 @json_login_required
+@limiter.limit(_start_limit, key_func=_per_account)
 def start():
-    """Open a study session on a lesson: a new token; other tabs and devices are superseded."""
+    """Open a study session on a lesson with the lesson page's study ticket: a new token; other
+    tabs and devices are superseded. Without a good ticket nothing opens ("no_ticket", 409) and
+    the refusal is kept as evidence."""
     session = get_session()
     lesson_id = request.form.get("lesson_id", type=bounded_int)
     lesson = content.active_lesson(session=session, lesson_id=lesson_id)
     if lesson is None:
         return jsonify(state="not_found"), 404
-    row, result = tracker.start_session(
-        session=session, user_id=current_user.id, lesson=lesson, at=clock.now(), settings=tracker_settings()
-    )
+    settings, now, ip = tracker_settings(), clock.now(), request.remote_addr or ""
+    ticket, problem = tracker.ticket_problem(request.form.get("ticket"), user_id=current_user.id,
+                                             lesson_id=lesson.id, at=now, settings=settings)
+    row = None
+    if problem is None:
+        row, result = tracker.start_session(session=session, user_id=current_user.id, lesson=lesson, ticket=ticket,
+                                            at=now, ip=ip, settings=settings)
+        problem = None if row is not None else "used_ticket"
+    if problem is not None:
+        tracker.record_event(session=session, user_id=current_user.id, kind=problem, at=now, lesson_id=lesson.id,
+                             ip=ip)
+        session.commit()
+        return jsonify(tracker.NO_TICKET.as_json()), 409
     session.commit()
     return jsonify(token=row.token, **result.as_json())
 
@@ -40,12 +67,14 @@ def start():
 @json_login_required
 def beat():
     """One beat: one UPDATE that checks the login and the token and credits the measured time,
-    and one ledger upsert when it credited anything (lms/hours/tracker.py)."""
+    and one ledger upsert when it credited anything (lms/hours/tracker.py). Its rate limit is
+    inside that UPDATE (a burst of early beats is refused: "too_many", 429)."""
     session = get_session()
     result = tracker.credit_beat(
         session=session, user_id=current_user.id, session_version=current_user.session_version,
         login_id=current_user.login_id,
         token=request.form.get("token"), at=clock.now(), settings=tracker_settings(),
+        final=request.form.get("final") == "1",
     )
     if result is None:  # the token or the login did not hold: which one?
         user = verified_user(current_user.id, current_user.session_version, current_user.login_id)
@@ -53,16 +82,17 @@ def beat():
             return login_expired()
         result = tracker.SUPERSEDED
     session.commit()
-    return jsonify(result.as_json())
+    return jsonify(result.as_json()), 429 if result.state == "too_many" else 200
 
 
 @bp.post("/presence")
 @json_login_required
+@limiter.limit(_presence_limit, key_func=_per_account)
 def presence():
     session = get_session()
-    result = tracker.answer_presence(
-        session=session, user_id=current_user.id, token=request.form.get("token"), at=clock.now(),
-        settings=tracker_settings(),
+    result = presence_check.answer_presence(
+        session=session, user_id=current_user.id, token=request.form.get("token"),
+        answer=request.form.get("answer"), at=clock.now(), settings=tracker_settings(),
     )
     session.commit()
     return jsonify(result.as_json())

@@ -5,7 +5,7 @@ change or reset. A remembered device's token is stored as its SHA-256. New table
 upgrade signs everyone out once (their cookies name no login); the downgrade drops it.
 
 Revision ID: 0011_login_sessions
-Revises: 0009_notes
+Revises: 0010_study_integrity
 Create Date: 2026-12-02 03:58:55.481157
 """
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import lms.db
 
 
 revision: str = '0011_login_sessions'
-down_revision: str | None = '0009_notes'
+down_revision: str | None = '0010_study_integrity'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

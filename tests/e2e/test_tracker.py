@@ -52,12 +52,26 @@ def wait_until(page, predicate, timeout_s: float = 15) -> None:
     assert predicate()
 
 
+def anomalies(app, user_id: int) -> list:
+    """The 学时异常 reasons the review would list for this member (none for a person at the page)."""
+    from lms import clock
+    from lms.access import Scope
+    from lms.db import cli_session
+    from lms.integrity import rules, services
+
+    with app.app_context(), cli_session() as s:
+        found = services.review(session=s, scope=Scope(user_id=0, role="admin", path="/"), now=clock.now(),
+                                thresholds=rules.Thresholds.from_config(app.config),
+                                window_days=int(app.config["ANOMALY_WINDOW_DAYS"]), user_id=user_id)
+        return [r.label for m in found for r in m.reasons]
+
+
 def shown_seconds(page) -> int:
     m, s = page.locator("[data-role=credited]").inner_text().split(":")[-2:]
     return int(m) * 60 + int(s)
 
 
-def test_study_see_time_credited_hide_page_and_crediting_stops(page, live_server, make_user, synced, db,
+def test_study_see_time_credited_hide_page_and_crediting_stops(app, page, live_server, make_user, synced, db,
                                                                browser_login, shot):
     user = make_user(name="计时党员")
     browser_login(page, user)
@@ -85,7 +99,11 @@ def test_study_see_time_credited_hide_page_and_crediting_stops(page, live_server
     status.filter(has_text="学习中").wait_for(timeout=5_000)
     wait_until(page, lambda: shown_seconds(page) > hidden_total)
 
-    # A second tab takes over; the first shows that it has paused and can take the session back.
+    # Long enough for the beat rhythm to show (at least ANOMALY_MIN_BEATS counted beats).
+    wait_until(page, lambda: credited_seconds(db, user.id) >= hidden_total + 24, timeout_s=40)
+
+    # A second tab takes over; the first shows that it has paused and can take the session back
+    # (a new page view: the button reloads it).
     second = page.context.new_page()
     second.goto(live_server + LESSON)
     second.locator("#study-tracker [data-role=status]").filter(has_text="学习中").wait_for(timeout=10_000)
@@ -96,15 +114,30 @@ def test_study_see_time_credited_hide_page_and_crediting_stops(page, live_server
     status.filter(has_text="学习中").wait_for(timeout=10_000)
     second.locator("#study-tracker [data-role=status]").filter(has_text="在其他页面学习").wait_for(timeout=10_000)
     assert shown_seconds(page) <= 1800
+    # A person at the page: nothing for 学时异常 review.
+    assert anomalies(app, user.id) == []
 
 
-def test_hours_pages_accessible(page, live_server, tree, synced, browser_login):
+def test_hours_pages_accessible(page, live_server, tree, synced, db, browser_login):
+    from datetime import timedelta
+
+    from lms import clock
+    from lms.content.models import Lesson
+    from lms.hours.models import StudyStretch
+
+    with db() as s:  # a stretch of m1 that 学时异常 lists, so its page shows a member with the forms
+        lesson = s.exec(select(Lesson)).first()
+        s.add(StudyStretch(user_id=tree["m1"].id, lesson_id=lesson.id, course_id=lesson.course_id, ip="10.0.0.9",
+                           started_at=clock.now() - timedelta(minutes=40), ended_at=clock.now() - timedelta(minutes=10),
+                           credited=1800, presence_fast=1))
+        s.commit()
     browser_login(page, tree["m1"])
     for path in ("/hours/", "/hours/self-reports", LESSON):
         page.goto(live_server + path)
         assert serious_violations(page) == [], path
     page.context.clear_cookies()
     browser_login(page, tree["sec1"])
-    for path in ("/hours/self-reports/review", f"/hours/members/{tree['m1'].id}", f"/orgs/members/{tree['m1'].id}"):
+    for path in ("/hours/self-reports/review", f"/hours/members/{tree['m1'].id}", f"/orgs/members/{tree['m1'].id}",
+                 "/integrity/"):
         page.goto(live_server + path)
         assert serious_violations(page) == [], path

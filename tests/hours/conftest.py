@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -30,31 +31,57 @@ def lesson(synced, db):
         return s.exec(select(Lesson).where(Lesson.key == LESSON_KEY)).one()
 
 
+def view_lesson(client, path: str = LESSON_PATH) -> tuple[str, str]:
+    """GET the lesson page as a browser does: (its CSRF token, its study ticket)."""
+    html = client.get(path).get_data(as_text=True)
+    csrf = re.search(r'data-csrf="([^"]+)"', html)
+    ticket = re.search(r'data-ticket="([^"]+)"', html)
+    assert csrf and ticket, "no study tracker on the lesson page"
+    return csrf.group(1), ticket.group(1)
+
+
 @dataclass
 class Tab:
-    """One browser tab on the lesson page: it holds the token the server gave it."""
+    """One browser tab on the lesson page: it holds the ticket of its page view and the token the
+    server gave it. `start` views the page again first (as the page's reload does)."""
 
     client: object
     csrf: str
     lesson_id: int
     token: str | None = None
+    ticket: str | None = None
+    check: dict | None = None  # the presence check the page shows (from the last answer that had one)
 
-    def start(self) -> dict:
-        resp = self.client.post("/hours/start", data={"lesson_id": self.lesson_id},
+    def start(self, *, reload: bool = True) -> dict:
+        if reload or self.ticket is None:
+            self.csrf, self.ticket = view_lesson(self.client)
+        resp = self.client.post("/hours/start", data={"lesson_id": self.lesson_id, "ticket": self.ticket},
                                 headers={"X-CSRFToken": self.csrf})
         assert resp.status_code == 200, resp.get_data(as_text=True)
         body = resp.get_json()
         self.token = body["token"]
+        self.check = body.get("check")
         return body
 
     def beat(self, **extra) -> dict:
         resp = self.client.post("/hours/beat", data={"token": self.token, **extra},
                                 headers={"X-CSRFToken": self.csrf})
-        assert resp.status_code == 200, resp.get_data(as_text=True)
-        return resp.get_json()
+        body = resp.get_json()
+        # 429 only for the beat's own rate limit (a burst of early beats), which credits nothing
+        assert resp.status_code == 200 or (resp.status_code == 429 and body["state"] == "too_many"
+                                           and body["credited"] == 0), resp.get_data(as_text=True)
+        if body.get("check"):  # the page keeps showing a challenge until the check is answered
+            self.check = body["check"]
+        elif body["state"] not in ("check_due", "paused_presence", "superseded", "too_many"):
+            self.check = None
+        return body
 
-    def presence(self) -> dict:
-        resp = self.client.post("/hours/presence", data={"token": self.token}, headers={"X-CSRFToken": self.csrf})
+    def presence(self, answer: str | None = None) -> dict:
+        """Click a number in the presence dialog: by default the one the page shows."""
+        if answer is None and self.check is not None:
+            answer = self.check["number"]
+        resp = self.client.post("/hours/presence", data={"token": self.token, "answer": answer or ""},
+                                headers={"X-CSRFToken": self.csrf})
         assert resp.status_code == 200
         return resp.get_json()
 
@@ -75,8 +102,7 @@ def open_lesson(client, lesson):
         if logged.get(id(c)) != user.id:
             login_with(c, user)
             logged[id(c)] = user.id
-        token = csrf_token(c, LESSON_PATH)
-        tab = Tab(c, token, lesson.id)
+        tab = Tab(c, "", lesson.id)
         tab.start()
         return tab
 

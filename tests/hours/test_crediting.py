@@ -55,13 +55,32 @@ def test_beats_arriving_too_fast_credit_only_the_real_elapsed_time(make_user, op
     frozen(2025, 3, 10, 9, 0, 0)
     tab = open_lesson(user)
     # A script beating every 0.25 s for 30 s, then every 1.5 s for 30 s.
-    for _ in range(120):
-        clock.advance(seconds=0.25)
-        tab.beat()
-    for _ in range(20):
-        clock.advance(seconds=1.5)
-        tab.beat()
+    states = [tab.beat()["state"] for _ in range(120) if clock.advance(seconds=0.25)]
+    states += [tab.beat()["state"] for _ in range(20) if clock.advance(seconds=1.5)]
     assert online_total(ledger, user.id) == 60
+    # Past a burst of early beats (each less than a second after the one before) the beat is
+    # refused (429) until one comes at a human pace again.
+    assert states[:10] == ["studying"] * 10 and states[10:120] == ["too_many"] * 110
+    assert states[120:] == ["studying"] * 20
+
+
+def test_the_beat_rate_limit_is_inside_the_row(make_user, open_lesson, frozen, ledger):
+    """A burst is refused inside the beat's UPDATE (tests/hours/test_beat_statements.py counts its
+    statements), and changes nothing: its time counts with the next beat at a human pace."""
+    user = make_user()
+    frozen(2025, 3, 10, 9, 0, 0)
+    tab = open_lesson(user)
+    clock.advance(seconds=30)
+    assert tab.beat()["credited"] == 30
+    burst = [tab.beat() for _ in range(15) if clock.advance(seconds=0.1)]
+    assert [b["state"] for b in burst] == ["studying"] * 10 + ["too_many"] * 5
+    assert sum(b["credited"] for b in burst) == 1  # the beat 1.0 s after the anchor counted its second
+    clock.advance(seconds=14.5)  # a beat at a human pace: the held-back time counts with it
+    body = tab.beat()
+    assert (body["state"], body["credited"]) == ("studying", 15)
+    clock.advance(seconds=30)
+    assert tab.beat()["credited"] == 30
+    assert online_total(ledger, user.id) == 76
 
 
 def test_two_tabs_add_no_time_and_the_latest_wins(app, make_user, open_lesson, frozen, ledger):

@@ -1,6 +1,7 @@
 """The beat's SQL against the crediting rules written in Python (lms/hours/crediting_model.py).
 
-Random sequences of opening the lesson, beats (too fast, regular, at the gap's edge, after a long
+Random sequences of opening the lesson (with other sources already crediting part of the day's
+cap), beats (too fast, in bursts, regular, at the gap's edge, after a long
 pause), presence-check answers and beats from a superseded tab, from ordinary moments, just before
 local midnight and just before the new year, with part of the lesson's cap already credited,
 go through the real endpoints (the clock moved, never slept) and through the model; every
@@ -23,11 +24,16 @@ from lms.hours.models import LedgerEntry, StudySession
 from tests.hours.conftest import Tab, at
 
 CHECK_AFTER = 60  # PRESENCE_CHECK_MIN = MAX, so the app's random draw is this
+DAILY_MAX_HOURS = 0.75  # 2,700 s a day across sources: with other sources seeded, it bites
 
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "PRESENCE_CHECK_MIN_SECONDS": CHECK_AFTER, "PRESENCE_CHECK_MAX_SECONDS": CHECK_AFTER}
+    # Every beat may deliver a due check (the app's random delivery is tested in test_presence.py).
+    return {**app_config, "PRESENCE_CHECK_MIN_SECONDS": CHECK_AFTER, "PRESENCE_CHECK_MAX_SECONDS": CHECK_AFTER,
+            "PRESENCE_CHECK_DELIVER_PERCENT": 100,
+            "STUDY_START_LIMIT": "10000 per minute", "STUDY_PRESENCE_LIMIT": "10000 per minute",
+            "DAILY_MAX_HOURS": DAILY_MAX_HOURS}
 
 
 @pytest.fixture
@@ -40,12 +46,13 @@ STARTS = [at(2025, 3, 10, 9, 0, 0), at(2025, 3, 10, 23, 58, 30), at(2024, 12, 31
 
 SPANS = {  # milliseconds between two events, by kind of pause
     "fast": (0, 1500),  # too fast (and just over a second)
+    "burst": (20, 300),  # a script's burst (past BURST early beats in a row they are refused)
     "regular": (25_000, 35_000),  # the beat interval, give or take
     "edge": (55_000, 65_000),  # at the edge of 2 × interval
     "long": (65_001, 15 * 60_000),  # a closed laptop
     "very long": (15 * 60_000, 8 * 3600_000),
 }
-advance_ms = st.sampled_from(["fast", "regular", "regular", "regular", "regular", "regular", "edge", "long",
+advance_ms = st.sampled_from(["fast", "burst", "burst", "regular", "regular", "regular", "regular", "regular", "edge", "long",
                               "very long"]).flatmap(lambda kind: st.integers(*SPANS[kind]))
 step = st.tuples(
     st.sampled_from(["beat"] * 7 + ["answer"] * 2 + ["start", "old_tab"]),
@@ -55,6 +62,7 @@ scenario = st.fixed_dictionaries({
     "start": st.sampled_from(STARTS),
     "start_ms": st.integers(0, 999),
     "seeded": st.sampled_from([0, 600, 1700, 1795]),  # already credited for the lesson that day
+    "other": st.sampled_from([0, 0, 0, 0, 900, 2000, 2650, 2700]),  # other lessons and sources that day
     "events": st.lists(step, min_size=1, max_size=40),
 })
 
@@ -72,6 +80,8 @@ def test_the_beat_credits_what_the_rules_say(case, app, db, member, open_lesson,
     model = Study(Rules(interval=app.config["BEAT_INTERVAL_SECONDS"],
                         check_timeout=app.config["PRESENCE_CHECK_TIMEOUT_SECONDS"],
                         check_after=CHECK_AFTER, cap=units.lesson_cap_seconds(lesson.hours),
+                        min_response_ms=app.config["PRESENCE_MIN_RESPONSE_MS"],
+                        daily_max=units.hours_to_seconds(DAILY_MAX_HOURS),
                         zone=app.config["TIMEZONE"]))
     if case["seeded"]:
         day = clock.today()
@@ -79,6 +89,13 @@ def test_the_beat_credits_what_the_rules_say(case, app, db, member, open_lesson,
             services.upsert_online(session=s, user_id=user.id, lesson_id=lesson.id, course_id=lesson.course_id,
                                    local_date=day, seconds=case["seeded"], at=clock.now())
         model.days[day] += case["seeded"]
+    if case["other"]:
+        day = clock.today()
+        with db() as s:
+            services.add_entry(session=s, user_id=user.id, source="adjustment", seconds=case["other"],
+                               local_date=day, recorded_by_id=None, reason="其他来源")
+            s.commit()
+        model.other[day] = case["other"]
 
     tab = open_lesson(user)
     model.start(clock.now())
@@ -105,6 +122,7 @@ def test_the_beat_credits_what_the_rules_say(case, app, db, member, open_lesson,
 
     event(f"{len(model.days)} days credited")
     event(f"seeded {case['seeded']}, start {case['start']:%m-%d %H:%M}")
+    event(f"other {case['other']}")
     online = {date.fromisoformat(d): s for src, d, s, _l in ledger(user.id) if src == "online"}
     assert online == {d: s for d, s in model.days.items() if s}
 
@@ -121,7 +139,8 @@ def test_the_model_follows_the_written_examples():
     t += timedelta(minutes=45)
     assert study.beat(t).state == "new_segment"
     fast = [study.beat(t := t + timedelta(seconds=0.25)).credited for _ in range(120)]
-    assert sum(fast) == 30  # beats every 0.25 s credit only the real elapsed time
+    assert sum(fast) <= 30  # beats every 0.25 s credit only the real elapsed time (past a burst: refused)
+    assert sum(fast) + study.beat(t + timedelta(seconds=15)).credited == 45  # at a human pace, it all counts
 
     capped = Study(rules, days={date(2024, 12, 31): 1795})
     t = at(2024, 12, 31, 23, 59, 50)

@@ -10,7 +10,8 @@ from lms import clock
 @pytest.fixture
 def app_config(app_config):
     # A check after exactly 2 minutes of credited study (min = max), answered within 60 s.
-    return {**app_config, "PRESENCE_CHECK_MIN_SECONDS": 120, "PRESENCE_CHECK_MAX_SECONDS": 120}
+    return {**app_config, "PRESENCE_CHECK_MIN_SECONDS": 120, "PRESENCE_CHECK_MAX_SECONDS": 120,
+            "PRESENCE_CHECK_DELIVER_PERCENT": 100}
 
 
 def beats(tab, n, seconds=30):
@@ -82,3 +83,101 @@ def test_presence_answer_with_a_foreign_token_does_nothing(app, make_user, open_
     assert bob_tab.presence()["state"] == "superseded"
     clock.advance(seconds=30)
     assert alice_tab.beat()["state"] == "paused_presence"
+
+
+def rows(db, user_id):
+    from lms.hours.models import StudySession
+
+    with db() as s:
+        return s.get(StudySession, user_id)
+
+
+def test_the_check_is_a_number_to_click_and_a_constant_answer_fails(db, make_user, open_lesson, frozen, ledger):
+    user = make_user()
+    frozen(2025, 3, 10, 9, 0, 0)
+    tab = open_lesson(user)
+    due = beats(tab, 4)[-1]
+    assert due["state"] == "check_due"
+    check = due["check"]
+    assert check["number"] in check["options"] and len(set(check["options"])) == 4
+    clock.advance(seconds=3)
+    wrong = next(n for n in check["options"] if n != check["number"])
+    for answer in (wrong, "", "1", "我在学习"):
+        body = tab.presence(answer)
+        assert body["state"] == "check_wrong" and "check" not in body  # still pending; not handed out again
+    clock.advance(seconds=1)
+    later = tab.beat()  # the challenge went out once, with the beat that issued it
+    assert later["state"] == "check_due" and "check" not in later
+    assert tab.presence()["state"] == "studying"  # the number the page showed
+    assert rows(db, user.id).presence_wrong == 4 and rows(db, user.id).presence_n == 1
+    # The next check asks for another number (derived from its own issue instant).
+    later = beats(tab, 4)
+    assert later[-1]["state"] == "check_due" and later[-1]["check"] != check
+
+
+def test_an_answer_faster_than_a_person_is_not_presence(db, make_user, open_lesson, frozen, ledger):
+    user = make_user()
+    frozen(2025, 3, 10, 9, 0, 0)
+    tab = open_lesson(user)
+    assert beats(tab, 4)[-1]["state"] == "check_due"
+    clock.advance(milliseconds=5)  # the bot from issue 13: 5 ms after the beat that raised it
+    body = tab.presence()
+    assert body["state"] == "check_too_fast"
+    # Still pending: unanswered, it pauses crediting like any ignored check.
+    paused = beats(tab, 3)
+    assert [b["state"] for b in paused] == ["check_due", "paused_presence", "paused_presence"]
+    clock.advance(seconds=2)
+    assert tab.presence()["state"] == "studying"
+    row = rows(db, user.id)
+    assert (row.presence_fast, row.presence_n) == (1, 1)
+    assert row.presence_ms_min == row.presence_ms_sum == 92_005  # 5 ms + 90 s of beats + 2 s after the issue
+
+
+def test_a_check_issued_by_the_final_beacon_beat_is_not_issued(client, make_user, open_lesson, frozen):
+    """The page's last beat as it is hidden (sendBeacon, final=1) never delivers a check: nobody
+    reads its answer. The next beat does."""
+    user = make_user()
+    frozen(2025, 3, 10, 9, 0, 0)
+    tab = open_lesson(user)
+    beats(tab, 3)
+    clock.advance(seconds=30)
+    assert tab.beat(final="1")["state"] == "studying"  # due now, but not delivered
+    clock.advance(seconds=30)
+    body = tab.beat()
+    assert body["state"] == "check_due" and body["check"]
+
+
+def test_reloading_shows_the_same_pending_check(make_user, open_lesson, frozen):
+    user = make_user()
+    frozen(2025, 3, 10, 9, 0, 0)
+    tab = open_lesson(user)
+    check = beats(tab, 4)[-1]["check"]
+    clock.advance(seconds=5)
+    body = tab.start()
+    assert body["state"] == "check_due" and body["check"] == check
+    assert tab.presence()["state"] == "studying"
+
+
+class TestRandomDelivery:
+    @pytest.fixture
+    def app_config(self, app_config):
+        return {**app_config, "PRESENCE_CHECK_DELIVER_PERCENT": 50,
+                "PRESENCE_CHECK_MIN_SECONDS": 30, "PRESENCE_CHECK_MAX_SECONDS": 30}
+
+    def test_a_due_check_arrives_at_a_random_beat_not_the_first_one(self, make_user, open_lesson, frozen):
+        """Due after 30 s of study (min = max here), i.e. at the first beat: at 50 % per beat, the
+        beat that delivers it varies; the study before it keeps counting."""
+        user = make_user()
+        frozen(2025, 3, 10, 9, 0, 0)
+        tab = open_lesson(user)
+        delivered_at = []
+        for _ in range(20):
+            out = []
+            while not out or out[-1]["state"] != "check_due":
+                out += beats(tab, 1)
+                assert len(out) < 20
+            assert all(b["credited"] == 30 for b in out[1:])  # (the first after an answer: 35 s)
+            delivered_at.append(len(out))
+            clock.advance(seconds=5)
+            assert tab.presence()["state"] == "studying"
+        assert len(set(delivered_at)) > 1 and max(delivered_at) > 1, delivered_at  # (0.5 ** 20 to fail)

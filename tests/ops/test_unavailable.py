@@ -21,7 +21,8 @@ def _start(client) -> tuple[str, str]:
     html = client.get(LESSON_PATH).get_data(as_text=True)
     csrf = re.search(r'data-csrf="([^"]+)"', html).group(1)
     lesson_id = re.search(r'data-lesson-id="(\d+)"', html).group(1)
-    resp = client.post("/hours/start", data={"lesson_id": lesson_id}, headers={"X-CSRFToken": csrf})
+    ticket = re.search(r'data-ticket="([^"]+)"', html).group(1)
+    resp = client.post("/hours/start", data={"lesson_id": lesson_id, "ticket": ticket}, headers={"X-CSRFToken": csrf})
     assert resp.status_code == 200
     return csrf, resp.get_json()["token"]
 

@@ -159,6 +159,11 @@ ROUTES: dict[str, Route] = {
                                    data=lambda w: {"passwords": json.dumps([[w.m1, "Guess12345"]])}),
     "orgs.import_template": Route("GET", lambda w: {"fmt": "csv"}, get=MANAGERS,
                                   variants=(("xlsx", lambda w: {"fmt": "xlsx"}, MANAGERS),)),
+    # --- 学时异常
+    "integrity.index": Route("GET", get=MANAGERS),
+    "integrity.void": Route("POST", lambda w: {"stretch_id": w.stretch}, post=POST_B1_RECORD,
+                            data=lambda w: {"reason": "越权"}),
+    "integrity.clear": Route("POST", member, post=POST_B1_RECORD),
     # --- audit
     "audit.index": Route("GET", get=ADMIN_ONLY),
     # --- quiz

@@ -3,6 +3,8 @@ a user who could otherwise do it, and nothing changes."""
 
 from __future__ import annotations
 
+import re
+
 from flask import url_for
 
 from tests.security.conftest import client_as
@@ -74,8 +76,11 @@ def test_json_endpoints_take_the_token_from_the_header(world_app):
     """The tracker sends X-CSRFToken; the header alone is enough, and a wrong one is refused."""
     app, world = world_app
     client, token = client_as(app, world, "member")
-    ok = client.post("/hours/start", data={"lesson_id": world.lesson_id}, headers={"X-CSRFToken": token})
-    assert ok.status_code == 200 and ok.is_json
     bad = client.post("/hours/start", data={"lesson_id": world.lesson_id}, headers={"X-CSRFToken": token[:-2] + "xx"})
     assert bad.status_code == 400
+    page = client.get(f"/courses/{world.course}/{world.lesson}").get_data(as_text=True)
+    ticket = re.search(r'data-ticket="([^"]+)"', page).group(1)
+    ok = client.post("/hours/start", data={"lesson_id": world.lesson_id, "ticket": ticket},
+                     headers={"X-CSRFToken": token})
+    assert ok.status_code == 200 and ok.is_json
     assert client.get("/").status_code == 200  # still signed in

@@ -54,6 +54,7 @@ class World:
     report: int = 0  # m1's pending self report
     attempt: int = 0  # m1's open lesson attempt
     question: int = 0  # a question of that attempt
+    stretch: int = 0  # m1's study stretch that 学时异常 flags (a presence check answered too fast)
     cert: int = 0  # m1's certificate (this year)
     cert_code: str = ""
     job: int = 0  # sec1's finished batch job
@@ -138,6 +139,15 @@ def build_world(app) -> World:
                                                 now=clock.now())
             w.attempt = attempt.id
             w.question = quiz.attempt_items(session=s, attempt=attempt)[0].question.id
+            # A study stretch of m1 that 学时异常 lists (an answer faster than a person reacts).
+            from lms.hours.models import StudyStretch
+
+            stretch = StudyStretch(user_id=m1.id, lesson_id=lesson.id, course_id=course.id, ip="127.0.0.1",
+                                   started_at=clock.now() - timedelta(minutes=20), ended_at=clock.now(),
+                                   credited=1200, presence_fast=1)
+            s.add(stretch)
+            s.flush()
+            w.stretch = stretch.id
             # 学习心得 of m1 with the payload: one submitted (secretaries read it), one draft.
             from lms.notes import services as notes
 

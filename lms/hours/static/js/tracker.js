@@ -3,8 +3,14 @@
  * The browser only says "still here": every BEAT_INTERVAL seconds, while the page is visible and
  * the member has scrolled, typed or touched within IDLE_TIMEOUT, it posts the session token the
  * server issued. The server measures the time and answers with what it credited. A final beat
- * goes out with navigator.sendBeacon when the page is hidden. The server also decides when a
- * 防挂机 presence check is due; the dialog asks for one click.
+ * goes out with navigator.sendBeacon when the page is hidden. The beats are spaced at random
+ * (0.85–1.15 of the interval): a page's rhythm is not a script's clockwork, which the server
+ * notices (学时异常). The server also decides when a 防挂机 presence check is due and sends its
+ * challenge (a number and the buttons to choose from); the dialog shows them and the click sends
+ * the chosen number.
+ *
+ * Starting needs the study ticket this page view was given (data-ticket); it opens one session.
+ * To take the session back from another tab, or when the ticket is refused, the page reloads.
  *
  * When the network or the server fails (a 503 while the database restarts, a dropped connection),
  * the beat is retried with exponential backoff and jitter (1 s, 2 s, 4 s … never more often than
@@ -31,7 +37,12 @@
   var resumeBtn = root.querySelector("[data-role=resume]");
   var remainingEl = root.querySelector("[data-role=remaining]");
   var dialog = document.getElementById("presence-dialog");
-  var confirmBtn = dialog && dialog.querySelector("[data-role=presence-confirm]");
+  var reloadBtn = root.querySelector("[data-role=reload]");
+  var numberEl = dialog && dialog.querySelector("[data-role=presence-number]");
+  var optionsEl = dialog && dialog.querySelector("[data-role=presence-options]");
+  var noteEl = dialog && dialog.querySelector("[data-role=presence-note]");
+  var ticket = d.ticket;
+  var shownCheck = null;  // the challenge the dialog shows (its number)
 
   var token = null;
   var lastActivity = Date.now();
@@ -50,6 +61,7 @@
     studying: "学习中：正在计时",
     new_segment: "学习中：正在计时",
     capped: "已停止计时：本课学时已满",
+    day_capped: "已停止计时：今日学时已达上限",
     check_due: "学习中：请确认您仍在学习",
     paused_presence: "已暂停：等待确认在学，请点击“我在学习”后继续计时",
     superseded: "已暂停：已在其他页面学习",
@@ -57,7 +69,9 @@
     idle: "已暂停：长时间无操作，滚动或点击页面即可继续",
     error: "已暂停：网络异常，正在重试",
     unavailable: "已暂停：服务器繁忙，正在重试",
-    login: "已暂停：登录已失效，请重新登录"
+    login: "已暂停：登录已失效，请重新登录",
+    no_ticket: "已暂停：请刷新页面后继续计时",
+    too_many: "已暂停：请求过于频繁，稍后自动继续"
   };
 
   // When the tracker last changed its own text. On a phone a status that wraps to another number
@@ -71,8 +85,9 @@
     ownChangeAt = Date.now();
     statusEl.setAttribute("data-state", key);
     statusEl.textContent = TEXT[key] || key;
-    root.classList.toggle("is-paused", /^(paused_presence|superseded|hidden|idle|error|unavailable|login)$/.test(key));
-    root.classList.toggle("is-capped", key === "capped");
+    root.classList.toggle("is-paused",
+      /^(paused_presence|superseded|hidden|idle|error|unavailable|login|no_ticket|too_many)$/.test(key));
+    root.classList.toggle("is-capped", key === "capped" || key === "day_capped");
   }
 
   function ticking() {
@@ -112,12 +127,49 @@
     if (next > shownSeconds) { showCredited(next); }
   }
 
+  function showChallenge(check, note) {
+    if (!dialog) { return; }
+    if (!check) {
+      // The check is pending but its challenge never reached this page (it went out with a lost
+      // answer): a new page view gets it again.
+      if (shownCheck === null && !optionsEl.querySelector("[data-reload]")) {
+        numberEl.textContent = "";
+        optionsEl.textContent = "";
+        var again = document.createElement("button");
+        again.type = "button";
+        again.className = "button primary";
+        again.textContent = "刷新页面继续学习";
+        again.setAttribute("data-reload", "");
+        optionsEl.appendChild(again);
+        noteEl.textContent = "确认信息未能送达，请刷新页面后确认。";
+        noteEl.hidden = false;
+      }
+      return;
+    }
+    if (shownCheck !== check.number) {
+      shownCheck = check.number;
+      numberEl.textContent = check.number;
+      optionsEl.textContent = "";
+      check.options.forEach(function (n) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "button";
+        b.textContent = n;
+        b.setAttribute("data-number", n);
+        optionsEl.appendChild(b);
+      });
+    }
+    noteEl.textContent = note || "";
+    noteEl.hidden = !note;
+  }
+
   function openCheck() {
     if (dialog && !dialog.open) {
       if (dialog.showModal) { dialog.showModal(); } else { dialog.setAttribute("open", ""); }
     }
   }
   function closeCheck() {
+    shownCheck = null;
     if (dialog && dialog.open) {
       if (dialog.close) { dialog.close(); } else { dialog.removeAttribute("open"); }
     }
@@ -125,6 +177,20 @@
 
   function handle(body) {
     if (!body || !body.state) { setStatus("error"); return; }
+    if (body.state === "check_wrong" || body.state === "check_too_fast") {
+      noteEl.textContent = body.state === "check_wrong" ? "选的数字不对，请点击写有上面数字的按钮。" : "请看清数字后再点击。";
+      noteEl.hidden = false;
+      openCheck();
+      return;
+    }
+    if (body.state === "no_ticket") {
+      superseded = true;
+      token = null;
+      closeCheck();
+      reloadBtn.hidden = false;
+      setStatus("no_ticket");
+      return;
+    }
     serverState = body.state;
     if (typeof body.cap_seconds === "number" && body.cap_seconds > 0) { cap = body.cap_seconds; }
     if (typeof body.lesson_seconds === "number" && body.state !== "superseded") { fromServer(body.lesson_seconds); }
@@ -135,7 +201,12 @@
       setStatus("superseded");
       return;
     }
-    if (body.state === "check_due" || body.state === "paused_presence") { openCheck(); } else { closeCheck(); }
+    if (body.state === "check_due" || body.state === "paused_presence") {
+      showChallenge(body.check);
+      openCheck();
+    } else {
+      closeCheck();
+    }
     setStatus(document.hidden && body.state !== "paused_presence" ? "hidden" : body.state);
   }
 
@@ -149,7 +220,7 @@
       body: form
     }).then(function (resp) {
       if (resp.status === 401) { return { state: "login" }; }
-      if (!resp.ok && resp.status !== 404) {
+      if (!resp.ok && resp.status !== 404 && resp.status !== 409) {
         var err = new Error("HTTP " + resp.status);
         err.status = resp.status;
         throw err;
@@ -168,7 +239,7 @@
 
   function failed(err, retry) {
     failures += 1;
-    setStatus(err && err.status >= 500 ? "unavailable" : "error");
+    setStatus(err && err.status >= 500 ? "unavailable" : err && err.status === 429 ? "too_many" : "error");
     if (retryTimer) { window.clearTimeout(retryTimer); }
     retryTimer = window.setTimeout(function () { retryTimer = null; retry(); }, backoff());
   }
@@ -182,7 +253,7 @@
     superseded = false;
     resumeBtn.hidden = true;
     setStatus("starting");
-    post(d.startUrl, { lesson_id: d.lessonId }).then(function (body) {
+    post(d.startUrl, { lesson_id: d.lessonId, ticket: ticket }).then(function (body) {
       succeeded();
       if (body.token) { token = body.token; }
       handle(body);
@@ -221,6 +292,7 @@
     if (!token || superseded || !navigator.sendBeacon) { return; }
     var form = new FormData();
     form.append("token", token);
+    form.append("final", "1");  // nobody reads this answer: the server delivers no check with it
     form.append("csrf_token", csrf);
     navigator.sendBeacon(d.beatUrl, form);
   }
@@ -250,28 +322,39 @@
       serverAt = Date.now();  // the hidden time does not count: no catching up on display either
       serverSeconds = shownSeconds;
       if (!superseded) {
-        setStatus(serverState === "paused_presence" || serverState === "capped" ? serverState : "studying");
+        setStatus(/^(paused_presence|capped|day_capped)$/.test(serverState) ? serverState : "studying");
       }
       beat();
     }
   });
   window.addEventListener("pagehide", finalBeat);
 
-  if (confirmBtn) {
-    confirmBtn.addEventListener("click", function () {
+  if (optionsEl) {
+    optionsEl.addEventListener("click", function (e) {
+      if (e.target.closest && e.target.closest("[data-reload]")) { reload(); return; }
+      var b = e.target.closest && e.target.closest("[data-number]");
+      if (!b) { return; }
       lastActivity = Date.now();
-      closeCheck();
       if (!token) { return; }
-      post(d.presenceUrl, { token: token }).then(handle).catch(function () { setStatus("error"); });
+      post(d.presenceUrl, { token: token, answer: b.getAttribute("data-number") })
+        .then(handle).catch(function () { setStatus("error"); });
     });
   }
   if (dialog) {
     // Escape must not dismiss the check without answering it.
     dialog.addEventListener("cancel", function (e) { e.preventDefault(); });
   }
-  resumeBtn.addEventListener("click", function () { lastActivity = Date.now(); start(); });
+  // Taking the session back needs a new page view (a ticket opens one session).
+  function reload() { window.location.reload(); }
+  resumeBtn.addEventListener("click", reload);
+  reloadBtn.addEventListener("click", reload);
+
+  // The next beat at a random 0.85–1.15 of the interval.
+  function scheduleTick() {
+    window.setTimeout(function () { tick(); scheduleTick(); }, Math.round(interval * (0.85 + Math.random() * 0.3)));
+  }
 
   start();
-  window.setInterval(tick, interval);
+  scheduleTick();
   window.setInterval(function () { idleWatch(); secondTick(); }, 1000);
 }());

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+
+class VoidForm(FlaskForm):
+    reason = StringField("不予认定的理由", validators=[DataRequired("请填写不予认定的理由。"),
+                                                  Length(max=200, message="理由不超过 200 字。")])
+
+
+class ClearForm(FlaskForm):
+    note = StringField("核实说明（可不填）", validators=[Length(max=200, message="说明不超过 200 字。")])
