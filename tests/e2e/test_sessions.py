@@ -47,6 +47,7 @@ def test_secretary_records_a_session_and_attendees_see_it(laptop, browser, live_
     page.get_by_label("小时").fill("2")
     page.get_by_label("分钟").fill("30")
     page.get_by_label("地点").fill("支部活动室")
+    page.get_by_label("开始时间").fill("09:00")
     # Select all, then untick one: two of three members attend (plus the secretary's own box).
     page.get_by_label("全选").check()
     assert page.get_by_text(re.compile(r"已选 4 人")).is_visible()
@@ -66,6 +67,7 @@ def test_secretary_records_a_session_and_attendees_see_it(laptop, browser, live_
     page.get_by_label("类型").select_option("主题党日")
     page.get_by_label("主题").fill("重温入党誓词、学习好干部标准")
     page.get_by_label("分钟").fill("90")
+    page.get_by_label("开始时间").fill("14:00")  # later that day: no overlap, only the likely duplicate
     page.get_by_role("checkbox", name=re.compile("党员甲")).check()
     page.get_by_role("button", name="登记并计入学时").click()
     assert "可能重复登记" in page.get_by_role("alert").first.inner_text()
