@@ -125,3 +125,16 @@ def test_the_checks_catch_a_plain_pdf_a_damaged_file_and_an_unembedded_font(issu
     problems = pdf_quality_problems(out.getvalue())
     assert problems == ["pdffonts: Helvetica is not embedded as a subset (emb no, sub no)",
                         "pdffonts: Helvetica has no ToUnicode map (its text cannot be searched or copied)"]
+
+
+def test_a_missing_tool_skips_here_and_fails_under_ci(monkeypatch):
+    import tests.pdf_checks as checks
+
+    monkeypatch.setattr(checks.shutil, "which", lambda tool: None if tool == "qpdf" else f"/usr/bin/{tool}")
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("LMS_REQUIRE_E2E", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="qpdf"):
+        require_pdf_tools()
+    monkeypatch.setenv("LMS_REQUIRE_E2E", "1")  # as .ci/run sets it
+    with pytest.raises(pytest.fail.Exception, match="qpdf"):
+        require_pdf_tools()
