@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 RUN_PKGS := fonts-noto-cjk libharfbuzz-subset0
-TEST_PKGS := chromium poppler-utils
+TEST_PKGS := chromium poppler-utils qpdf
 
 .PHONY: run test setup system-deps test-system-deps venv db content fonts demo lint bench bench-quick bench-deps clean
 
