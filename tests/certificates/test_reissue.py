@@ -181,6 +181,8 @@ def test_a_revoked_certificate_download_is_refused_with_why(client, db, login, t
     _logout(client)
     login(member)
     _, new = _certs(db)
+    mine = client.get("/certificates/").get_data(as_text=True)
+    assert "2026年6月15日撤销（信息有误），已由编号 2026-0002 的新证书替代" in mine
     html = client.get(f"/certificates/{cert.id}/pdf").get_data(as_text=True)
     assert f'href="/certificates/{new.id}"' in html and "查看并下载新证书" in html
     resp = client.get(f"/certificates/{new.id}/pdf")
