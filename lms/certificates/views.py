@@ -136,29 +136,6 @@ def revoke(cert_id: int):
     return _detail_page(cert, form, status=400)
 
 
-@bp.route("/certificates/<int:cert_id>/reissue", methods=["POST"])
-@login_required
-def reissue_cert(cert_id: int):
-    """An admin issues a new certificate in place of a revoked one (new code, new serial)."""
-    if not current_user.is_admin:
-        abort(403)
-    session = get_session()
-    cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
-    form = ReissueForm()
-    error = "页面已过期，请刷新后重试。"
-    if form.validate_on_submit():
-        try:
-            new = reissue.reissue(session=session, cert=cert, by=_me(), at=clock.now())
-        except services.CertificateError as exc:
-            error = str(exc)
-        else:
-            session.commit()
-            flash(f"已重新签发，新证书编号 {new.serial}。原证书仍显示为“已撤销”，并指向新证书。", "success")
-            return redirect(url_for(".detail", cert_id=new.id))
-    session.rollback()
-    return _detail_page(cert, None, status=400, reissue_error=error)
-
-
 @bp.route("/certificates/<int:cert_id>/clear-flag", methods=["POST"])
 @login_required
 def clear_flag(cert_id: int):
