@@ -4,6 +4,7 @@ a revoked certificate's download refused, and every issue, re-issue and revocati
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -216,3 +217,34 @@ def test_the_database_keeps_one_valid_certificate_per_subject(db, issued):
         s.execute(sa.insert(table).values(**{**row, "serial": "2026-0095", "code_digest": "5" * 64}))
         s.commit()
         assert s.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 4
+
+
+def test_a_flagged_certificate_suggests_the_category_hours_reduced(client, db, login, tree, issued):
+    _, cert = issued
+    with db() as s:
+        s.execute(sa.update(Certificate.__table__).where(Certificate.__table__.c.id == cert.id)
+                  .values(flagged_at=cert.issued_at, flag_reason="学时更正后不足"))
+        s.commit()
+    login(tree["admin"])
+    html = client.get(f"/certificates/{cert.id}").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value="hours"|<input[^>]*value="hours"[^>]*checked', html)
+
+
+def test_batch_printing_picks_the_replacement_not_the_revoked_one(app, client, db, login, tree, issued):
+    from lms.access import scope_for
+    from lms.auth.models import User
+    from lms.certificates import batch
+
+    member, cert = issued
+    login(tree["admin"])
+    _revoke(client, cert)
+    with app.app_context(), db() as s:
+        scope = scope_for(session=s, user=s.get(User, tree["admin"].id))
+        (row,) = [r for r in batch.rows_for(session=s, scope=scope, org_id=tree["b1"].id, kind="annual",
+                                            course_id=None, year=2026) if r.member.id == member.id]
+        assert row.cert.id == cert.id and not row.printable
+    _reissue(client, cert)
+    with app.app_context(), db() as s:
+        (row,) = [r for r in batch.rows_for(session=s, scope=scope, org_id=tree["b1"].id, kind="annual",
+                                            course_id=None, year=2026) if r.member.id == member.id]
+        assert row.cert.replaces_id == cert.id and row.printable
