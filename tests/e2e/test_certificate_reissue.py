@@ -25,6 +25,9 @@ def test_admin_revokes_and_reissues_member_downloads_public_sees_history(  # noq
         s.commit()
         old_id, old_code, old_pdf = old.id, old.code, old.pdf
 
+    missing: list[str] = []  # no page, style, script or image on the way answers 404
+    page.context.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+
     # The admin revokes it: a category and a reason.
     page.set_viewport_size({"width": 1366, "height": 800})
     browser_login(page, admin)
@@ -80,3 +83,4 @@ def test_admin_revokes_and_reissues_member_downloads_public_sees_history(  # noq
     assert p2.locator(".verify-status").inner_text() == "有效"
     assert codes.group(new.code) in p2.url
     anon.close()
+    assert missing == []
