@@ -25,7 +25,7 @@ def test_admin_revokes_and_reissues_member_downloads_public_sees_history(  # noq
         s.commit()
         old_id, old_code, old_pdf = old.id, old.code, old.pdf
 
-    missing: list[str] = []  # no page, style, script or image on the way answers 404
+    missing: list[str] = []  # no page, style, script or image the admin loads answers 404
     page.context.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
 
     # The admin revokes it: a category and a reason.
