@@ -62,7 +62,7 @@ SLICES: dict[str, tuple[str, ...]] = {
     "orgs": ("views", "roster_views", "import_views"),
     "ops": ("views",),
     "quiz": ("views",),
-    "certificates": ("views",),
+    "certificates": ("views", "reissue_views"),
     "hours": ("views",),
     "audit": ("views",),
     "offline": ("views",),

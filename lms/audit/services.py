@@ -31,6 +31,9 @@ ACTION_LABELS: dict[str, str] = {
     "session.void": "作废集中学习",
     "session.approve": "批准集中学习",
     "session.reject": "退回集中学习",
+    "certificate.issue": "签发证书",
+    "certificate.reissue": "重新签发证书",
+    "certificate.revoke": "撤销证书",
     "certificate.flag": "证书标记待复核",
     "certificate.flag_clear": "解除证书复核标记",
     "self_report.approve": "批准自学申报",
@@ -69,6 +72,10 @@ DETAIL_LABELS: dict[str, str] = {
     "flag": "复核标记",
     "status": "状态",
     "lesson": "课程",
+    "serial": "证书编号",
+    "subject": "证书事项",
+    "category": "撤销类别",
+    "replaces": "替代的证书",
 }
 
 

@@ -61,6 +61,7 @@ def rows_for(*, session: Session, scope: Scope, org_id: int, kind: str, course_i
         c.user_id: c
         for c in session.exec(
             select(Certificate).where(Certificate.subject_key == key, Certificate.user_id.in_([m.id for m in members]))
+            .order_by(Certificate.revoked_at.is_(None), Certificate.id)  # the valid one, else the latest, wins
         )
     }
     return [

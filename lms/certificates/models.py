@@ -9,10 +9,17 @@ from lms.db import UTCDateTime, utcnow_default
 
 KINDS = ("course", "annual")
 KIND_LABELS = {"course": "课程结业证书", "annual": "年度学习培训合格证明"}
+# Why a certificate was revoked (the category is public on the verification page; the free-text
+# reason stays inside the app).
+REVOKE_CATEGORIES = {"hours": "学时核减", "info": "信息有误", "duplicate": "重复颁发", "other": "其他"}
 
 
 class Certificate(SQLModel, table=True):
     """An issued certificate. Written once; only the revocation fields change afterwards.
+
+    A revoked certificate stays (its code still verifies, as 已撤销); an admin may issue a new one
+    for the same subject, which points back at it with `replaces_id`. At most one certificate per
+    member and subject is not revoked (a partial unique index).
 
     What is printed (names, titles, 学时) is kept as a snapshot, so the record, the stored PDF
     and the public verification page always agree, whatever happens to the roster or content.
@@ -20,8 +27,10 @@ class Certificate(SQLModel, table=True):
 
     __tablename__ = "certificate"
     __table_args__ = (
-        # Issued once: claiming again returns the existing certificate.
-        sa.UniqueConstraint("user_id", "subject_key"),
+        # One valid certificate per member and subject: claiming again returns it; after a
+        # revocation an admin may issue a replacement.
+        sa.Index("uq_certificate_current", "user_id", "subject_key", unique=True,
+                 sqlite_where=sa.text("revoked_at IS NULL"), postgresql_where=sa.text("revoked_at IS NULL")),
         sa.UniqueConstraint("issuer_org_id", "serial"),
     )
 
@@ -52,6 +61,11 @@ class Certificate(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_by_id: int | None = Field(default=None, foreign_key="user.id")
     revoke_reason: str | None = Field(default=None, max_length=500)
+    revoke_category: str | None = Field(default=None, max_length=20)  # a key of REVOKE_CATEGORIES
+    # The revoked certificate this one was issued to replace (each is replaced at most once).
+    replaces_id: int | None = Field(default=None, foreign_key="certificate.id", unique=True)
+    # The certificate template it was rendered with (template_version.current() at issue time).
+    template_version: str | None = Field(default=None, max_length=64)
     # Set when a correction of the ledger leaves the holder below what the certificate required
     # (lms/certificates/review.py): an admin reviews it, then clears the flag or revokes.
     flagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -60,6 +74,10 @@ class Certificate(SQLModel, table=True):
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def revoke_category_label(self) -> str:
+        return REVOKE_CATEGORIES.get(self.revoke_category or "", "未注明")
 
     @property
     def revoked(self) -> bool:

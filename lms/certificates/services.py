@@ -16,10 +16,11 @@ from werkzeug.exceptions import NotFound
 
 from lms import clock, textcheck, units
 from lms.access import Scope
+from lms.audit import services as audit
 from lms.auth.models import User
-from lms.certificates import codes, pdf, render
+from lms.certificates import codes, pdf, render, template_version
 from lms.certificates.eligibility import Entitlement, entitlement_for, subject_key
-from lms.certificates.models import Certificate, SerialCounter
+from lms.certificates.models import REVOKE_CATEGORIES, Certificate, SerialCounter
 from lms.orgs.models import Organization
 
 log = logging.getLogger("lms.certificates")
@@ -86,18 +87,28 @@ def page_for(cert: Certificate) -> render.Page:
 
 def find_existing(*, session: Session, user_id: int, kind: str, course_id: int | None = None,
                   year: int | None = None) -> Certificate | None:
+    """The member's certificate for the subject: the valid one, else the latest revoked one."""
     key = subject_key(kind, course_id=course_id, year=year)
-    return session.exec(select(Certificate).where(Certificate.user_id == user_id, Certificate.subject_key == key)).first()
-
-
-def issue(*, session: Session, user: User, entitlement: Entitlement, issued_by: User | None, at: datetime) -> Certificate:
-    """Issue the certificate once: render the PDF, store its bytes and SHA-256.
-
-    Returns the existing certificate when there already is one for this member and subject.
-    """
-    existing = session.exec(
-        select(Certificate).where(Certificate.user_id == user.id, Certificate.subject_key == entitlement.key)
+    return session.exec(
+        select(Certificate).where(Certificate.user_id == user_id, Certificate.subject_key == key)
+        .order_by(Certificate.revoked_at.is_not(None), sa.desc(Certificate.id))
     ).first()
+
+
+def current_for(*, session: Session, user_id: int, key: str) -> Certificate | None:
+    """The member's valid (not revoked) certificate for the subject key, if any."""
+    return session.exec(select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.subject_key == key, Certificate.revoked_at.is_(None))).first()
+
+
+def issue(*, session: Session, user: User, entitlement: Entitlement, issued_by: User | None, at: datetime,
+          replaces: Certificate | None = None) -> Certificate:
+    """Issue the certificate once: render the PDF, store its bytes and SHA-256; audit it.
+
+    Returns the existing certificate when there already is a valid one for this member and subject.
+    `replaces` is the revoked certificate this one replaces (an admin's re-issue).
+    """
+    existing = current_for(session=session, user_id=user.id, key=entitlement.key)
     if existing is not None:
         return existing
     org = session.get(Organization, user.org_id)
@@ -127,6 +138,8 @@ def issue(*, session: Session, user: User, entitlement: Entitlement, issued_by: 
         sha256="",
         issued_at=at,
         issued_by_id=issued_by.id if issued_by else None,
+        replaces_id=replaces.id if replaces else None,
+        template_version=template_version.current(),
     )
     cert.code = _new_code(session)
     cert.code_digest = codes.digest(cert.code)
@@ -135,12 +148,21 @@ def issue(*, session: Session, user: User, entitlement: Entitlement, issued_by: 
     try:
         with session.begin_nested():
             session.add(cert)
-    except IntegrityError:  # the same member claimed the same certificate at the same moment
-        existing = find_existing(session=session, user_id=user.id, kind=entitlement.kind,
-                                 course_id=cert.course_id, year=entitlement.year)
+    except IntegrityError:  # the same member claimed (or an admin re-issued) at the same moment
+        existing = current_for(session=session, user_id=user.id, key=entitlement.key)
         if existing is None:
             raise
         return existing
+    what = f"{cert.holder_name} 的{cert.kind_label}（{cert.serial}）"
+    details = {"member": cert.holder_name, "subject": cert.subject, "serial": cert.serial}
+    if replaces is not None:
+        details["replaces"] = replaces.serial
+    audit.record(
+        session=session, actor=issued_by, action="certificate.reissue" if replaces else "certificate.issue",
+        target_type="certificate", target_id=cert.id, org_id=cert.org_id,
+        summary=f"重新签发{what}，替代已撤销的 {replaces.serial}" if replaces else f"签发{what}",
+        details=details,
+    )
     return cert
 
 
@@ -158,8 +180,11 @@ def claim(*, session: Session, user: User, kind: str, course_id: int | None = No
     return issue(session=session, user=user, entitlement=ent, issued_by=issued_by or user, at=at)
 
 
-def revoke(*, session: Session, cert: Certificate, by: User, reason: str, at: datetime) -> Certificate:
+def revoke(*, session: Session, cert: Certificate, by: User, reason: str, at: datetime,
+           category: str | None = None) -> Certificate:
     reason = (reason or "").strip()
+    if category not in REVOKE_CATEGORIES:
+        raise CertificateError("请选择撤销类别。")
     if not reason:
         raise CertificateError("请填写撤销原因。")
     if len(reason) > 500:
@@ -169,8 +194,15 @@ def revoke(*, session: Session, cert: Certificate, by: User, reason: str, at: da
     cert.revoked_at = at
     cert.revoked_by_id = by.id
     cert.revoke_reason = reason
+    cert.revoke_category = category
     session.add(cert)
     session.flush()
+    audit.record(
+        session=session, actor=by, action="certificate.revoke", target_type="certificate", target_id=cert.id,
+        org_id=cert.org_id, summary=f"撤销 {cert.holder_name} 的{cert.kind_label}（{cert.serial}）",
+        details={"member": cert.holder_name, "serial": cert.serial, "category": REVOKE_CATEGORIES[category],
+                 "reason": reason},
+    )
     return cert
 
 
@@ -254,6 +286,16 @@ def combined_pdf(certs: list[Certificate]) -> bytes:
     return pdf.render_pdf([page_for(c) for c in certs])
 
 
+def zip_entry(name: str, cert: Certificate) -> zipfile.ZipInfo:
+    """A ZIP member stamped with the certificate's issue time in the configured zone (LMS_TIMEZONE):
+    ZIP times carry no zone, and unzip tools show them as they are."""
+    local = cert.issued_at.astimezone(clock.zone())
+    info = zipfile.ZipInfo(name, date_time=local.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    return info
+
+
 def zip_of(certs: list[Certificate]) -> bytes:
     """A ZIP of the stored, individual PDFs (the very bytes each holder downloads)."""
     buf = io.BytesIO()
@@ -264,5 +306,5 @@ def zip_of(certs: list[Certificate]) -> bytes:
             if name in seen:
                 name = f"{cert.id}-{name}"
             seen.add(name)
-            zf.writestr(name, cert.pdf)
+            zf.writestr(zip_entry(name, cert), cert.pdf)
     return buf.getvalue()

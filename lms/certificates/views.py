@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from lms import clock
 from lms.access import scope_for
 from lms.auth.decorators import json_login_required
-from lms.certificates import batch, bp, codes, eligibility, review, services
-from lms.certificates.forms import ClearFlagForm, RevokeForm, VerifyForm
+from lms.certificates import batch, bp, codes, eligibility, reissue, review, services
+from lms.certificates.forms import ClearFlagForm, ReissueForm, RevokeForm, VerifyForm
 from lms.certificates.models import KIND_LABELS, KINDS
 from lms.content.services import active_courses
 from lms.db import get_session
@@ -75,15 +75,31 @@ def claim():
 def detail(cert_id: int):
     session = get_session()
     cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
-    form = RevokeForm() if current_user.is_admin else None
+    form = _revoke_form(cert) if current_user.is_admin else None
     return _detail_page(cert, form)
 
 
-def _detail_page(cert, form, clear_form=None, status: int = 200):
+def _revoke_form(cert):
+    """A flagged certificate (hours corrected below its requirement) suggests 学时核减."""
+    form = RevokeForm()
+    if request.method == "GET" and cert.flagged:
+        form.category.data = "hours"
+    return form
+
+
+def _detail_page(cert, form, clear_form=None, status: int = 200, reissue_error: str | None = None):
+    session = get_session()
     if clear_form is None and current_user.is_admin and cert.flagged:
         clear_form = ClearFlagForm()
+    history = {"replacement": reissue.replacement_for(session=session, cert=cert),
+               "replaced": reissue.replaced(session=session, cert=cert)}
+    reissue_form = refusal = None
+    if current_user.is_admin and (cert.revoked or reissue_error):
+        refusal = reissue_error or reissue.refusal(session=session, cert=cert)
+        reissue_form = ReissueForm()
     return render_template("certificates/detail.html", cert=cert, form=form, clear_form=clear_form,
-                           verify_url=services.render.verify_url(cert.code), code=codes.group(cert.code)), status
+                           verify_url=services.render.verify_url(cert.code), code=codes.group(cert.code),
+                           history=history, reissue_form=reissue_form, reissue_refusal=refusal), status
 
 
 @bp.route("/certificates/<int:cert_id>/pdf")
@@ -91,6 +107,9 @@ def _detail_page(cert, form, clear_form=None, status: int = 200):
 def download(cert_id: int):
     session = get_session()
     cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
+    if cert.revoked:  # refused, with why; the stored bytes stay as they were issued
+        return render_template("certificates/revoked_download.html", cert=cert,
+                               replacement=reissue.replacement_for(session=session, cert=cert)), 410
     resp = _pdf_response(cert.pdf, services.download_name(cert))
     resp.headers["ETag"] = f'"{cert.sha256}"'
     return resp
@@ -106,7 +125,8 @@ def revoke(cert_id: int):
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            services.revoke(session=session, cert=cert, by=_me(), reason=form.reason.data, at=clock.now())
+            services.revoke(session=session, cert=cert, by=_me(), reason=form.reason.data, at=clock.now(),
+                            category=form.category.data)
         except services.CertificateError as exc:
             form.reason.errors = [str(exc)]
         else:
@@ -269,8 +289,11 @@ def verify_form():
 @bp.route("/verify/<path:code>")
 @limiter.limit(_verify_limit)
 def verify(code: str):
-    result = services.verify(session=get_session(), text=code[:64])
+    session = get_session()
+    result = services.verify(session=session, text=code[:64])
     form = VerifyForm(data={"code": code[:64]})
-    resp = render_template("certificates/verify.html", form=form, result=result,
+    replacement = reissue.replacement_for(session=session, cert=result.cert) if result.status == "revoked" else None
+    resp = render_template("certificates/verify.html", form=form, result=result, replacement=replacement,
+                           replacement_code=codes.group(replacement.code) if replacement else None,
                            masked=services.mask_name(result.cert.holder_name) if result.cert else None)
     return resp, (404 if result.status == "not_found" else 200)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import jsonify
+from flask import current_app, jsonify, send_from_directory
 
 from lms.db import engine
 from lms.extensions import csrf, limiter
@@ -24,3 +24,11 @@ def healthz():
         log.warning("health check failed: %s", exc)
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():
+    """The site icon at the address browsers ask for by default (base.html also links the SVG)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)

@@ -110,7 +110,8 @@ def test_an_admin_clears_the_flag_or_revokes(app, db, tree, frozen):
     assert resp.status_code == 302
     cert = cert_of(db, m1)
     assert cert.flagged_at is not None and "调整冲减 1 学时（扣减）" in cert.flag_reason
-    resp = admin.post(f"/certificates/{cert.id}/revoke", data={"reason": "学时不足", "csrf_token": token})
+    resp = admin.post(f"/certificates/{cert.id}/revoke", data={"reason": "学时不足", "category": "hours",
+                                                                   "csrf_token": token})
     assert resp.status_code == 302
     cert = cert_of(db, m1)
     assert cert.revoked_at is not None and not cert.flagged

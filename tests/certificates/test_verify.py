@@ -58,9 +58,10 @@ def test_a_revoked_certificate_shows_as_revoked_everywhere(client, db, login, tr
     login(tree["admin"])
     detail = f"/certificates/{cert.id}"
     # The reason is required; what was typed is kept.
-    resp = post(client, f"{detail}/revoke", {"reason": "  "}, token_from=detail)
+    resp = post(client, f"{detail}/revoke", {"reason": "  ", "category": "info"}, token_from=detail)
     assert resp.status_code == 400 and "请填写撤销原因" in resp.get_data(as_text=True)
-    resp = post(client, f"{detail}/revoke", {"reason": "学时记录有误，经支部核实撤销"}, token_from=detail)
+    resp = post(client, f"{detail}/revoke", {"reason": "学时记录有误，经支部核实撤销", "category": "info"},
+                token_from=detail)
     assert resp.status_code == 302
     page = client.get(detail).get_data(as_text=True)
     assert "已撤销" in page and "学时记录有误" in page
