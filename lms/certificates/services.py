@@ -17,7 +17,7 @@ from werkzeug.exceptions import NotFound
 from lms import clock, textcheck, units
 from lms.access import Scope
 from lms.auth.models import User
-from lms.certificates import codes, pdf, render
+from lms.certificates import codes, offline, pdf, render, signing
 from lms.certificates.eligibility import Entitlement, entitlement_for, subject_key
 from lms.certificates.models import Certificate, SerialCounter
 from lms.orgs.models import Organization
@@ -67,6 +67,13 @@ def _new_code(session: Session) -> str:
             return code
 
 
+def statement_for(cert: Certificate) -> offline.Statement:
+    """What the QR code's signature vouches for (lms/certificates/offline.py)."""
+    return offline.Statement(code=cert.code, kind=cert.kind, holder=mask_name(cert.holder_name),
+                             hours=units.number_text(cert.hours), issued_on=clock.local_date(cert.issued_at),
+                             issuer=cert.issuer_name)
+
+
 def page_for(cert: Certificate) -> render.Page:
     return render.Page(
         kind=cert.kind,
@@ -81,6 +88,7 @@ def page_for(cert: Certificate) -> render.Page:
         issued_on=clock.local_date(cert.issued_at),
         serial=cert.serial,
         code=cert.code,
+        qr_text=signing.qr_text(render.verify_url(cert.code), statement_for(cert)),
     )
 
 
