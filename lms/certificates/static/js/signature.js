@@ -13,12 +13,14 @@
   var KINDS = { c: "课程结业证书", a: "年度学习培训合格证明" };
   var status = box.querySelector(".offline-status");
   var facts = box.querySelector(".offline-facts");
+  var note = box.querySelector(".offline-note");
   box.hidden = false;
 
   function show(state, message, statement, key) {
     box.className = "offline-check " + state;
     status.textContent = message;
     facts.textContent = "";
+    note.hidden = !(statement && state === "invalid");
     if (!statement) return;
     var d = statement.issued_on;
     var code = statement.code.replace(/(.{4})(?=.)/g, "$1-");
