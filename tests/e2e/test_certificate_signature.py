@@ -12,6 +12,7 @@ from sqlmodel import select
 from lms.certificates import codes, offline, pdf, services
 from lms.certificates.models import Certificate
 from tests.certificates.conftest import eligible, frozen  # noqa: F401  (fixtures)
+from tests.e2e.test_browse import serious_violations
 
 
 def _edited(text: str, **changes) -> str:
@@ -46,6 +47,7 @@ def test_the_signature_is_checked_offline_in_the_browser_and_by_the_script(
     script, keys = tmp_path / "verify_certificate.py", tmp_path / "keys.pem"
     page.goto(f"{live_server}/verify/keys")
     shot(page, "certificate-signing-keys")
+    assert serious_violations(page) == []
     for link, target in (("公钥文件 keys.pem", keys), ("核验脚本 verify_certificate.py", script)):
         with page.expect_download() as info:
             page.get_by_role("link", name=link).click()
@@ -79,11 +81,12 @@ def test_the_signature_is_checked_offline_in_the_browser_and_by_the_script(
     assert status.inner_text().startswith("签名有效")
     assert p2.locator("#offline-check").get_by_text("张*明").is_visible()
     shot(p2, "certificate-verify-signature")
+    assert serious_violations(p2) == []
     # No round trip: besides the page itself, only its static files were requested.
     assert [u for u in requests if u != here and "/static/" not in u and not u.endswith("favicon.ico")] == []
-    p2.goto("about:blank")
 
-    p2.goto(f"{here}#{_edited(text, holder='李*四').split('#', 1)[1]}")
+    # The fragment edited in the address bar (no reload): checked again.
+    p2.evaluate("h => { location.hash = h; }", _edited(text, holder="李*四").split("#", 1)[1])
     status.filter(has_text="签名无效").wait_for()
     assert "与签名不符" in status.inner_text()
     assert p2.get_by_text("未能证实，不可采信").is_visible()
@@ -108,3 +111,39 @@ def test_the_signature_is_checked_offline_in_the_browser_and_by_the_script(
     assert "不支持 Ed25519" in p3.locator("#offline-check .offline-status").inner_text()
     assert p3.locator(".verify-status").inner_text() == "有效"
     old.close()
+
+
+def test_the_page_refuses_a_retired_key_for_later_certificates(page, live_server, app):
+    """A keyring with a retired key (its private half kept here only): the browser accepts what it
+    signed up to its retirement day and refuses a statement dated after it."""
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    def raw(private):
+        return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    new_private = new.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                    serialization.NoEncryption())
+    ring = {"keys": [
+        {"id": offline.key_id(raw(old)), "public": offline.b64u(raw(old)), "private": None,
+         "created": "2026-01-01T00:00:00+00:00", "retired": "2026-07-01T04:00:00+00:00"},
+        {"id": offline.key_id(raw(new)), "public": offline.b64u(raw(new)), "private": offline.b64u(new_private),
+         "created": "2026-07-01T04:00:00+00:00", "retired": None},
+    ]}
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    (Path(app.instance_path) / "cert_signing_keys.json").write_text(json.dumps(ring), encoding="utf-8")
+
+    code = "A" * 18
+    here = f"{live_server}/verify/{codes.group(code)}"
+    status = page.locator("#offline-check .offline-status")
+    for day, expected in ((date(2026, 7, 1), "签名有效"), (date(2026, 7, 2), "已于 2026-07-01 停用")):
+        statement = offline.Statement(code, "annual", "张*明", "32", day, "测试党委")
+        page.goto("about:blank")
+        page.goto(offline.sign_qr(here, statement, old))
+        status.filter(has_text="签名").filter(has_not_text="正在").wait_for()
+        assert expected in status.inner_text()

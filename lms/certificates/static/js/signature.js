@@ -6,15 +6,12 @@
 
   var box = document.getElementById("offline-check");
   if (!box) return;
-  var hash = window.location.hash || "";
-  if (hash.indexOf("#s=") !== 0) return;
 
   var FIELDS = ["kind", "holder", "hours", "issued_on", "issuer"];  // the code is the one in the URL
   var KINDS = { c: "课程结业证书", a: "年度学习培训合格证明" };
   var status = box.querySelector(".offline-status");
   var facts = box.querySelector(".offline-facts");
   var note = box.querySelector(".offline-note");
-  box.hidden = false;
 
   function show(state, message, statement, key) {
     box.className = "offline-check " + state;
@@ -78,41 +75,54 @@
       created: li.getAttribute("data-created"), retired: li.getAttribute("data-retired") };
   });
 
-  var parts = hash.slice(3).split("."), code = pathCode(), data, signature, statement, key;
-  if (!/^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{18}$/.test(code)) {
-    show("invalid", "签名无效：网址中没有有效的证书验证码。");
-    return;
-  }
-  try {
-    if (parts.length !== 3) throw new Error("parts");
-    data = unb64u(parts[0]);
-    signature = unb64u(parts[1]);
-    statement = decode(data, code);
-  } catch (e) {
-    show("invalid", "签名无效：二维码中的签名内容已损坏或被改动，无法读取。");
-    return;
-  }
-  key = keys[parts[2]];
-  if (!key) {
-    show("invalid", "签名无效：签名所用的密钥（编号 " + parts[2] + "）不是本平台公布的密钥，不能证明证书由本平台签发。", statement);
-    return;
-  }
-  if (!window.crypto || !window.crypto.subtle) {
-    show("unsupported", "本浏览器无法离线核验签名（不支持 WebCrypto，或页面不是经 HTTPS 打开的）。请以上方联网核验结果为准，或用离线核验脚本。", statement);
-    return;
-  }
-  show("checking", "正在核验签名……", statement);
-  window.crypto.subtle.importKey("raw", unb64u(key.raw), { name: "Ed25519" }, false, ["verify"]).then(function (publicKey) {
-    return window.crypto.subtle.verify({ name: "Ed25519" }, publicKey, signature, signedBytes(code, data)).then(function (good) {
-      if (!good) {
-        show("invalid", "签名无效：网址中的验证码或二维码中的内容与签名不符，可能被改动过，或不是用本平台的密钥签署的。", statement, key);
-      } else if (key.retired && statement.issued_on > key.retired) {
-        show("invalid", "签名无效：密钥 " + key.id + " 已于 " + key.retired + " 停用，不能证明此后签发的证书。", statement, key);
-      } else {
-        show("valid", "签名有效：以下内容由本平台的密钥签署，未被改动（本项核验在浏览器内完成，无需联网）。", statement, key);
-      }
+  // Check the fragment now, and again whenever it changes (an edited address does not reload the page).
+  var runs = 0;
+  function check() {
+    var run = ++runs;
+    var hash = window.location.hash || "";
+    box.hidden = hash.indexOf("#s=") !== 0;
+    if (box.hidden) return;
+    var parts = hash.slice(3).split("."), code = pathCode(), data, signature, statement, key;
+    if (!/^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{18}$/.test(code)) {
+      show("invalid", "签名无效：网址中没有有效的证书验证码。");
+      return;
+    }
+    try {
+      if (parts.length !== 3) throw new Error("parts");
+      data = unb64u(parts[0]);
+      signature = unb64u(parts[1]);
+      statement = decode(data, code);
+    } catch (e) {
+      show("invalid", "签名无效：二维码中的签名内容已损坏或被改动，无法读取。");
+      return;
+    }
+    key = keys[parts[2]];
+    if (!key) {
+      show("invalid", "签名无效：签名所用的密钥（编号 " + parts[2] + "）不是本平台公布的密钥，不能证明证书由本平台签发。", statement);
+      return;
+    }
+    if (!window.crypto || !window.crypto.subtle) {
+      show("unsupported", "本浏览器无法离线核验签名（不支持 WebCrypto，或页面不是经 HTTPS 打开的）。请以上方联网核验结果为准，或用离线核验脚本。", statement);
+      return;
+    }
+    show("checking", "正在核验签名……", statement);
+    window.crypto.subtle.importKey("raw", unb64u(key.raw), { name: "Ed25519" }, false, ["verify"]).then(function (publicKey) {
+      return window.crypto.subtle.verify({ name: "Ed25519" }, publicKey, signature, signedBytes(code, data)).then(function (good) {
+        if (run !== runs) return;  // the fragment changed meanwhile: that check reports
+        if (!good) {
+          show("invalid", "签名无效：网址中的验证码或二维码中的内容与签名不符，可能被改动过，或不是用本平台的密钥签署的。", statement, key);
+        } else if (key.retired && statement.issued_on > key.retired.replace(/-/g, "")) {
+          show("invalid", "签名无效：密钥 " + key.id + " 已于 " + key.retired + " 停用，不能证明此后签发的证书。", statement, key);
+        } else {
+          show("valid", "签名有效：以下内容由本平台的密钥签署，未被改动（本项核验在浏览器内完成，无需联网）。", statement, key);
+        }
+      });
+    }, function () {
+      if (run !== runs) return;
+      show("unsupported", "本浏览器不支持 Ed25519 签名，无法离线核验。请以上方联网核验结果为准，或用离线核验脚本。", statement);
     });
-  }, function () {
-    show("unsupported", "本浏览器不支持 Ed25519 签名，无法离线核验。请以上方联网核验结果为准，或用离线核验脚本。", statement);
-  });
+  }
+
+  check();
+  window.addEventListener("hashchange", check);
 })();
