@@ -228,6 +228,8 @@ def qr_texts_of_pdf(path: Path, dpi: int = 200) -> list[str]:
 
 def report(result: Result) -> str:
     lines = [result.message]
+    if result.statement is not None and not result.ok:
+        lines.append("  以下是二维码中声称的内容，未能证实，不可采信：")
     if result.statement is not None:
         lines += [f"  {label}：{value}" for label, value in result.statement.lines()]
     if result.key is not None:

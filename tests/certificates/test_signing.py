@@ -176,6 +176,7 @@ def test_the_standalone_script_needs_only_the_public_keys(client, app, issued, t
 
     bad = _run(script, "--key", keys, str(edited), cwd=tmp_path)
     assert bad.returncode == 1 and "签名无效" in bad.stdout and "与签名不符" in bad.stdout
+    assert "未能证实，不可采信" in bad.stdout and "未能证实" not in ok.stdout
 
     foreign = _run(script, "--key", keys, "--text", _other_key_text(text), cwd=tmp_path)
     assert foreign.returncode == 1 and "不是发证平台公布的密钥" in foreign.stdout
