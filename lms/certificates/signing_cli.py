@@ -59,7 +59,9 @@ def _report(session, texts: list[str], keys: list[offline.PublicKey], pdf: Path 
             continue
         click.echo(f"  数据库：证书编号 {cert.serial}，" + ("已撤销。" if cert.revoked_at else "有效。"))
         ok = ok and cert.revoked_at is None
-        if pdf is not None:
+        if pdf is not None and len(texts) > 1:
+            click.echo("  文件指纹：这是多份证书合并打印的 PDF，不与单份证书签发时保存的 SHA-256 比对。")
+        elif pdf is not None:
             digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
             if digest == cert.sha256:
                 click.echo("  文件指纹：与签发时保存的 SHA-256 一致，文件未被改动。")

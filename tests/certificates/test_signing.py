@@ -291,3 +291,18 @@ def test_a_damaged_or_missing_signature_says_so(app, issued, tmp_path):
     assert "已损坏或被改动" in offline.check_qr(f"{url}#s=%%%.x.y", keys).message
     unsigned = offline.check_qr(url, keys)
     assert not unsigned.ok and "没有签名" in unsigned.message
+
+
+def test_a_batch_pdf_has_every_page_signed(app, client, db, tree, eligible, issued, tmp_path):
+    eligible.year(tree["m1"], 2026, 40 * 3600)
+    claim(client, kind="annual", year=2026)
+    with db() as s:
+        certs = list(s.exec(select(Certificate).order_by(Certificate.id)))
+    with app.app_context():
+        joined = services.combined_pdf(certs)
+    f = tmp_path / "batch.pdf"
+    f.write_bytes(joined)
+    out = app.test_cli_runner().invoke(args=["lms", "certificates", "verify", str(f)])
+    assert out.exit_code == 0, out.output
+    assert out.output.count("签名有效") == 2 and "年度学习培训合格证明" in out.output
+    assert "多份证书合并打印" in out.output
