@@ -62,7 +62,7 @@ SLICES: dict[str, tuple[str, ...]] = {
     "orgs": ("views", "roster_views", "import_views"),
     "ops": ("views",),
     "quiz": ("views",),
-    "certificates": ("views", "reissue_views"),
+    "certificates": ("views", "reissue_views", "key_views"),
     "hours": ("views",),
     "audit": ("views",),
     "offline": ("views",),

@@ -110,6 +110,7 @@ class Settings:
     cert_render_processes: int = _setting(0, lo=0)  # 0: as many as CPUs, at most 4; 1: in-process only
     cert_parallel_min_pages: int = _setting(24, lo=0)  # fewer pages render in-process
     cert_batch_inline: bool = _setting(False)  # run batch jobs in the request (no background thread)
+    cert_signing_keyring: str | None = _setting(None)  # shared key file; <instance>/cert_signing_keys.json
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

@@ -32,3 +32,13 @@ def fonts_command(chars: str) -> None:
         + (f"，删除旧文件 {len(removed)} 个" if removed else "")
         + "。"
     )
+
+
+def _add_signing_commands() -> None:
+    from lms.certificates import signing_cli
+
+    for command in (signing_cli.verify_command, signing_cli.keys_command, signing_cli.rotate_key_command):
+        certificates_group.add_command(command)
+
+
+_add_signing_commands()

@@ -196,6 +196,7 @@ class Page:
     issued_on: date
     serial: str
     code: str
+    qr_text: str = ""  # the QR code's text when not the bare verification URL (signing.qr_text)
 
     @property
     def title(self) -> str:
@@ -258,7 +259,7 @@ def render_local(pages: Sequence[Page], job: Job) -> bytes:
         doc = html.render(stylesheets=[eng.css], font_config=eng.font_config, pdf_variant=PDF_VARIANT)
         doc.metadata.title = job.title
         doc.metadata.authors = [job.author]
-        urls = [verify_url(p.code, job.base_url) for p in pages]
+        urls = [p.qr_text or verify_url(p.code, job.base_url) for p in pages]
         return doc.write_pdf(pdf_variant=PDF_VARIANT, finisher=qr_finisher(urls))
 
 

@@ -18,7 +18,7 @@ from lms import clock, textcheck, units
 from lms.access import Scope
 from lms.audit import services as audit
 from lms.auth.models import User
-from lms.certificates import codes, pdf, render, template_version
+from lms.certificates import codes, offline, pdf, render, signing, template_version
 from lms.certificates.eligibility import Entitlement, entitlement_for, subject_key
 from lms.certificates.models import REVOKE_CATEGORIES, Certificate, SerialCounter
 from lms.orgs.models import Organization
@@ -68,6 +68,13 @@ def _new_code(session: Session) -> str:
             return code
 
 
+def statement_for(cert: Certificate) -> offline.Statement:
+    """What the QR code's signature vouches for (lms/certificates/offline.py)."""
+    return offline.Statement(code=cert.code, kind=cert.kind, holder=mask_name(cert.holder_name),
+                             hours=units.number_text(cert.hours), issued_on=clock.local_date(cert.issued_at),
+                             issuer=cert.issuer_name)
+
+
 def page_for(cert: Certificate) -> render.Page:
     return render.Page(
         kind=cert.kind,
@@ -82,6 +89,7 @@ def page_for(cert: Certificate) -> render.Page:
         issued_on=clock.local_date(cert.issued_at),
         serial=cert.serial,
         code=cert.code,
+        qr_text=signing.qr_text(render.verify_url(cert.code), statement_for(cert)),
     )
 
 

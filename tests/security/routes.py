@@ -232,6 +232,9 @@ ROUTES: dict[str, Route] = {
                                          variants=(("zip", lambda w: {"job_id": w.job, "fmt": "zip"}, CREATOR_ONLY),)),
     "certificates.verify_form": Route("GET", get=PUBLIC, public=True),
     "certificates.verify": Route("GET", lambda w: {"code": w.cert_code}, get=PUBLIC, public=True),
+    "certificates.signing_keys_page": Route("GET", get=PUBLIC, public=True),
+    "certificates.signing_keys_pem": Route("GET", get=PUBLIC, public=True),
+    "certificates.offline_script": Route("GET", get=PUBLIC, public=True),
     # --- 学习心得: everyone writes only their own answers; a secretary reads a member in scope
     "notes.save_draft": Route("POST", note_item, post=JSON_ANY_USER, json=True, data=lambda w: {"body": "越权"}),
     "notes.submit": Route("POST", note_item, post=JSON_ANY_USER, json=True, data=lambda w: {"body": "越权"}),
