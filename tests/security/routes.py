@@ -135,6 +135,7 @@ ROUTES: dict[str, Route] = {
     "content.lesson": Route("GET", lesson, get=EVERYONE),
     # --- ops
     "ops.healthz": Route("GET", get=PUBLIC, public=True),
+    "ops.favicon": Route("GET", get=PUBLIC, public=True),
     # --- orgs: roster and import
     "orgs.home": Route("GET", get=expect(LOGIN, 403, 302, 302, 302)),
     "orgs.index": Route("GET", get=MANAGERS),
@@ -217,6 +218,7 @@ ROUTES: dict[str, Route] = {
     "certificates.download": Route("GET", cert, get=expect(LOGIN, 200, 200, 404, 200)),
     "certificates.revoke": Route("POST", cert, post=expect(LOGIN, 403, 403, 403, ALLOW),
                                  data=lambda w: {"reason": "越权"}),
+    "certificates.reissue_cert": Route("POST", cert, post=expect(LOGIN, 403, 403, 403, ALLOW)),
     "certificates.clear_flag": Route("POST", cert, post=expect(LOGIN, 403, 403, 403, ALLOW),
                                      data=lambda w: {"note": "越权"}),
     "certificates.manage": Route("GET", get=MANAGERS,
