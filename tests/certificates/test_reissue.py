@@ -15,6 +15,7 @@ from lms.audit.models import AuditEvent
 from lms.certificates import codes
 from lms.certificates.models import Certificate
 from tests.certificates.conftest import REQUIRED, claim, post
+from tests.pdf_checks import assert_pdf_quality
 
 
 @pytest.fixture
@@ -109,6 +110,7 @@ def test_an_admin_reissues_when_the_member_still_qualifies(client, db, login, tr
     # The revoked certificate is untouched: its bytes, fingerprint and revocation stay.
     assert old.pdf == cert.pdf and old.sha256 == cert.sha256 == hashlib.sha256(old.pdf).hexdigest()
     assert old.revoked_at is not None and old.revoke_category == "info"
+    assert_pdf_quality(new.pdf)  # the re-issued PDF: qpdf --check, PDF/A-3b identification, subset fonts
     (event,) = _events(db, "certificate.reissue")
     assert event.actor_id == tree["admin"].id and event.target_id == new.id
     assert event.details["replaces"] == "2026-0001" and event.details["serial"] == "2026-0002"

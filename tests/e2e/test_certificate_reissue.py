@@ -1,20 +1,25 @@
 """An admin revokes a certificate and re-issues it in Chromium; the member downloads the new one;
-the public verification page shows the old one as 已撤销, linking to the new one."""
+the public verification page shows the old one as 已撤销, linking to the new one; the offline check
+(the app's standalone script with its published keys, and the page in the browser) accepts the new
+PDF and rejects a copy whose QR statement was edited."""
 
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlsplit
 
 from sqlmodel import select
 
 from lms import clock
-from lms.certificates import codes, services
+from lms.certificates import codes, offline, services
 from lms.certificates.models import Certificate
 from tests.certificates.conftest import REQUIRED, eligible, frozen  # noqa: F401  (fixtures)
+from tests.e2e.offline_check import check_offline, download_checker, render_edited
 
 
 def test_admin_revokes_and_reissues_member_downloads_public_sees_history(  # noqa: F811
-        page, live_server, make_user, make_org, eligible, frozen, browser_login, shot, db, tmp_path):  # noqa: F811
+        page, live_server, app, make_user, make_org, eligible, frozen, browser_login, shot, db,  # noqa: F811
+        tmp_path):
     committee = make_org("示范单位机关党委", kind="党委")
     branch = make_org("机关第一党支部", parent_id=committee.id)
     member = make_user("member", branch.id, name="张晓明")
@@ -71,9 +76,20 @@ def test_admin_revokes_and_reissues_member_downloads_public_sees_history(  # noq
     assert mp.get_by_text("2026-0002").first.is_visible()
     member_ctx.close()
 
-    # Anyone, logged out, checks the old code: 已撤销, with the date, the category and the new one.
+    # A verifier, logged out, downloads the offline checker and the published keys from the app: it
+    # accepts the very PDF the member downloaded, and rejects a copy re-rendered with the holder's
+    # name edited in the QR statement.
     anon = page.context.browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     p2 = anon.new_page()
+    run = download_checker(p2, live_server, tmp_path)
+    good = check_offline(run, saved)
+    assert good.returncode == 0 and "签名有效" in good.stdout, good.stdout + good.stderr
+    assert f"验证码：{codes.group(new.code)}" in good.stdout and "持证人：张*明" in good.stdout
+    (qr_text,) = offline.qr_texts_of_pdf(saved)
+    bad = check_offline(run, render_edited(app, new, qr_text, tmp_path / "edited.pdf", holder="李*四"))
+    assert bad.returncode == 1 and "签名无效" in bad.stdout and "持证人：李*四" in bad.stdout, bad.stdout
+
+    # Anyone, logged out, checks the old code: 已撤销, with the date, the category and the new one.
     p2.goto(f"{live_server}/verify/{codes.group(old_code)}")
     assert p2.locator(".verify-status").inner_text() == "已撤销"
     result = p2.locator(".verify-result").inner_text()
@@ -82,5 +98,17 @@ def test_admin_revokes_and_reissues_member_downloads_public_sees_history(  # noq
     p2.get_by_role("link", name="编号 2026-0002").click()
     assert p2.locator(".verify-status").inner_text() == "有效"
     assert codes.group(new.code) in p2.url
+    assert p2.locator("#offline-check").is_hidden()  # the link carries no signed statement
+    # The new PDF's QR code opens this same page (at the configured public address; here the test
+    # server's) with its signed statement in the fragment: checked in the browser.
+    url, fragment = qr_text.split("#", 1)
+    assert urlsplit(url).path == urlsplit(p2.url).path
+    p2.goto(f"{p2.url}#{fragment}")
+    status = p2.locator("#offline-check .offline-status")
+    status.filter(has_text="签名").filter(has_not_text="正在").wait_for()
+    assert status.inner_text().startswith("签名有效")
+    assert p2.locator("#offline-check").get_by_text("张*明").is_visible()
+    assert p2.locator(".verify-status").inner_text() == "有效"
+    shot(p2, "certificate-verify-reissued-signature")
     anon.close()
     assert missing == []

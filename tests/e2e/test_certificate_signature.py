@@ -3,23 +3,13 @@ Ed25519, no request), and the offline script accepts the downloaded PDF and reje
 
 from __future__ import annotations
 
-import dataclasses
-import subprocess
-import sys
-
 from sqlmodel import select
 
-from lms.certificates import codes, offline, pdf, services
+from lms.certificates import codes, offline
 from lms.certificates.models import Certificate
 from tests.certificates.conftest import eligible, frozen  # noqa: F401  (fixtures)
+from tests.e2e.offline_check import check_offline, download_checker, edited_qr, render_edited
 from tests.e2e.test_browse import serious_violations
-
-
-def _edited(text: str, **changes) -> str:
-    url, _sep, fragment = text.partition("#s=")
-    data, sig, kid = fragment.split(".")
-    statement = offline.Statement.decode(offline.unb64u(data), offline.canonical_code(url.rsplit("/", 1)[1]))
-    return f"{url}#s={offline.b64u(dataclasses.replace(statement, **changes).encode())}.{sig}.{kid}"
 
 
 def test_the_signature_is_checked_offline_in_the_browser_and_by_the_script(
@@ -44,24 +34,14 @@ def test_the_signature_is_checked_offline_in_the_browser_and_by_the_script(
         cert = s.exec(select(Certificate)).one()
 
     # The offline script, as a verifier downloads it with the keys, accepts the member's PDF…
-    script, keys = tmp_path / "verify_certificate.py", tmp_path / "keys.pem"
-    page.goto(f"{live_server}/verify/keys")
+    run = download_checker(page, live_server, tmp_path)
     shot(page, "certificate-signing-keys")
     assert serious_violations(page) == []
-    for link, target in (("公钥文件 keys.pem", keys), ("核验脚本 verify_certificate.py", script)):
-        with page.expect_download() as info:
-            page.get_by_role("link", name=link).click()
-        info.value.save_as(target)
-    run = [sys.executable, "-I", str(script), "--key", str(keys)]
-    good = subprocess.run([*run, str(saved)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    good = check_offline(run, saved)
     assert good.returncode == 0 and "签名有效" in good.stdout and "持证人：张*明" in good.stdout, good.stderr
     # …and rejects the same certificate rendered with an edited statement in its QR code.
     (text,) = offline.qr_texts_of_pdf(saved)
-    edited_pdf = tmp_path / "edited.pdf"
-    with app.app_context():
-        edited_pdf.write_bytes(pdf.render_pdf([dataclasses.replace(services.page_for(cert),
-                                                                   qr_text=_edited(text, hours="40"))]))
-    bad = subprocess.run([*run, str(edited_pdf)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    bad = check_offline(run, render_edited(app, cert, text, tmp_path / "edited.pdf", hours="40"))
     assert bad.returncode == 1 and "签名无效" in bad.stdout and "学时：40 学时" in bad.stdout
 
     # The phone opens the QR text's URL: the page checks the fragment in the browser.
@@ -86,7 +66,7 @@ def test_the_signature_is_checked_offline_in_the_browser_and_by_the_script(
     assert [u for u in requests if u != here and "/static/" not in u and not u.endswith("favicon.ico")] == []
 
     # The fragment edited in the address bar (no reload): checked again.
-    p2.evaluate("h => { location.hash = h; }", _edited(text, holder="李*四").split("#", 1)[1])
+    p2.evaluate("h => { location.hash = h; }", edited_qr(text, holder="李*四").split("#", 1)[1])
     status.filter(has_text="签名无效").wait_for()
     assert "与签名不符" in status.inner_text()
     assert p2.get_by_text("未能证实，不可采信").is_visible()
