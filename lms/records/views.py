@@ -89,7 +89,7 @@ def member_pdf(user_id: int):
                      f"record-{member.id}-{first}-{last}.pdf")
 
 
-@panel(bp, "member.extra", order=58)
+@panel(bp, "member.extra", order=70)  # last: the record covers all of the above
 def member_record_panel(*, viewer, member, **_):
     """On the member page (managers only): download the member's 学习档案 for a year range."""
     if not viewer.is_manager:
