@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tests.certificates.conftest import pdf_fonts
 from tests.records.conftest import pdf_text, zip_names
 
 
@@ -47,8 +48,12 @@ def test_a_members_record_lists_every_kind_of_study(client, login, tree, full, t
     assert full.cert_serial in year_2026 and full.cert_code in year_2026
     assert "重温入党誓词" in year_2026 and "观看专题片" in year_2026
     assert re.sub(r"\s+", "", full.note_prompt)[:10] in year_2026
-    # Page numbers in the margin.
+    # Page numbers in the margin, printed (like everything) in the certificates' subset faces: the
+    # margin boxes once fell back to the whole system font.
     assert re.search(r"第 1 页，共 \d+ 页", text)
+    fonts = pdf_fonts(resp.data, tmp_path)
+    assert fonts and all(row[0].split("+")[1].startswith("Noto-Serif-CJK-SC-Subset") for row in fonts), fonts
+    assert all(row[-5:-3] == ["yes", "yes"] for row in fonts), fonts  # embedded, as subsets
 
 
 def test_the_year_range(client, login, tree, full, tmp_path):
@@ -120,3 +125,13 @@ def test_a_branch_as_one_pdf_or_a_zip(client, login, tree, full, tmp_path):
 
     resp = _get(client, f"/records/orgs/{tree['b1'].id}/download", fmt="rar")
     assert resp.status_code == 400 and "请选择导出格式" in resp.get_data(as_text=True)
+
+
+def test_a_branch_over_the_cap_is_refused_with_a_reason(client_for, tree, monkeypatch):
+    from lms.records import views
+
+    monkeypatch.setattr(views, "MAX_BRANCH_MEMBERS", 2)
+    resp = client_for(tree["sec1"]).get(f"/records/orgs/{tree['b1'].id}/download", query_string={"fmt": "zip"})
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "该组织共 3 人，一次最多导出 2 人" in html and 'value="zip" checked' in html  # the choice is kept
