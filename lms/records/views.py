@@ -34,6 +34,7 @@ def _picker(*, action: str, heading: str, years: list[int], error: str | None = 
     today = clock.today().year
     return render_template(
         "records/picker.html", action=action, heading=heading, years=years, error=error, formats=FORMATS, fmt=fmt,
+        manager=current_user.is_manager,
         first=request.args.get("from", str(today)), last=request.args.get("to", str(today)), back=back, count=count,
     ), status
 
