@@ -251,8 +251,9 @@ def _gc_paused():
 
 
 def write_document(html: str, job: Job, *, stylesheet: Path = CSS_FILE, finisher=None) -> bytes:
-    """The one way the app writes a PDF (PDF/A-3b, the subset fonts, the locked-down fetcher):
-    certificates through render_local, other documents (the 学习档案, lms/records) directly."""
+    """The one place the app has WeasyPrint write a PDF (PDF/A-3b, the subset fonts, the
+    locked-down fetcher): certificates through render_local, other documents (the 学习档案,
+    lms/records/document.py) directly. parallel.join only joins what this wrote."""
     eng = _engine(job.faces, stylesheet)
     with _gc_paused():
         doc = eng.weasyprint.HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=eng.fetcher).render(
