@@ -3,7 +3,9 @@ produce it (a secretary only in scope), and a branch as one PDF or a ZIP."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 from tests.certificates.conftest import pdf_fonts
 from tests.records.conftest import pdf_text, zip_names
@@ -121,6 +123,8 @@ def test_a_branch_as_one_pdf_or_a_zip(client, login, tree, full, tmp_path):
     files = zip_names(resp.data)
     assert sorted(files) == sorted(f"学习档案-{n}-2026.pdf" for n in ("党员甲", "党员丙", "书记甲"))
     assert all(data.startswith(b"%PDF-") for data in files.values())
+    with zipfile.ZipFile(io.BytesIO(resp.data)) as zf:  # the entries' times: 10:30 in Beijing, not UTC
+        assert {i.date_time for i in zf.infolist()} == {(2026, 6, 15, 10, 30, 0)}
     assert full.cert_serial in pdf_text(files["学习档案-党员甲-2026.pdf"], tmp_path, "z.pdf")
 
     resp = _get(client, f"/records/orgs/{tree['b1'].id}/download", fmt="rar")
