@@ -116,6 +116,14 @@ def test_a_branch_as_one_pdf_or_a_zip(client, login, tree, full, tmp_path):
     for name in ("党员甲", "党员丙", "书记甲"):
         assert name in text
     assert "党员乙" not in text  # branch 2
+    # One document: each member starts a page, named in the running head of each of their pages
+    # (the page numbers run through the file; the ZIP's files are numbered each on their own).
+    pages = text.split("\f")
+    starts = [i for i, page in enumerate(pages) if "党员学习档案" in page]
+    assert len(starts) == 3
+    for start, end in zip(starts, [*starts[1:], len(pages) - 1], strict=True):
+        [name] = [n for n in ("党员甲", "党员丙", "书记甲") if n in pages[start]]
+        assert all(name in page for page in pages[start:end]), name
     assert "学习党章专题党课" in text.split("党员丙")[-1] or "学习党章专题党课" in text  # m1b attended too
 
     resp = _get(client, f"/records/orgs/{tree['b1'].id}/download", fmt="zip", **{"from": 2026, "to": 2026})
