@@ -69,6 +69,7 @@ SLICES: dict[str, tuple[str, ...]] = {
     "reports": ("views",),
     "notes": ("views",),
     "integrity": ("views",),
+    "records": ("views",),
 }
 
 

@@ -67,7 +67,8 @@ def test_each_slice_registers_its_panels(app):
     assert owners("lesson.after") == ["lms.notes.views.writing_panel", "lms.quiz.views.lesson_card"]
     # Certificates under review (when a correction left the holder short) follow the year's 学时.
     assert owners("member.extra") == ["lms.hours.templating.hours_member_year", "lms.certificates.views.flagged_panel",
-                                      "lms.notes.views.member_notes", "lms.integrity.views.member_anomalies"]
+                                      "lms.notes.views.member_notes", "lms.integrity.views.member_anomalies",
+                                      "lms.records.views.member_record_panel"]  # the 学习档案 download, last
     assert owners("review.extra") == ["lms.offline.views.pending_sessions"]
 
 

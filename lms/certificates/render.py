@@ -128,16 +128,17 @@ def font_face_rules(faces: Sequence[fonts.Face]) -> str:
     )
 
 
-@lru_cache(maxsize=4)
-def _engine(faces: tuple[fonts.Face, ...]) -> Engine:
-    """The fetcher, font configuration (with the subset faces) and parsed CSS, once per font set."""
+@lru_cache(maxsize=8)
+def _engine(faces: tuple[fonts.Face, ...], stylesheet: Path = CSS_FILE) -> Engine:
+    """The fetcher, font configuration (with the subset faces) and parsed CSS, once per font set
+    and stylesheet (the certificate's, or another document's such as the 学习档案)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     fetcher = _make_fetcher((STATIC_DIR, *{f.path.parent for f in faces}))
     font_config = FontConfiguration()
     css = weasyprint.CSS(
-        string=font_face_rules(faces) + CSS_FILE.read_text(encoding="utf-8"),
+        string=font_face_rules(faces) + stylesheet.read_text(encoding="utf-8"),
         base_url=STATIC_DIR.as_uri() + "/",
         url_fetcher=fetcher,
         font_config=font_config,
@@ -250,17 +251,23 @@ def _gc_paused():
             gc.enable()
 
 
-def render_local(pages: Sequence[Page], job: Job) -> bytes:
-    """One PDF with one certificate per page (A4 landscape, PDF/A-3b), in this process."""
-    eng = _engine(job.faces)
+def write_document(html: str, job: Job, *, stylesheet: Path = CSS_FILE, finisher=None) -> bytes:
+    """The one place the app has WeasyPrint write a PDF (PDF/A-3b, the subset fonts, the
+    locked-down fetcher): certificates through render_local, other documents (the 学习档案,
+    lms/records/document.py) directly. parallel.join only joins what this wrote."""
+    eng = _engine(job.faces, stylesheet)
     with _gc_paused():
-        html = eng.weasyprint.HTML(string=page_html(pages, job.base_url), base_url=STATIC_DIR.as_uri() + "/",
-                                   url_fetcher=eng.fetcher)
-        doc = html.render(stylesheets=[eng.css], font_config=eng.font_config, pdf_variant=PDF_VARIANT)
+        doc = eng.weasyprint.HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=eng.fetcher).render(
+            stylesheets=[eng.css], font_config=eng.font_config, pdf_variant=PDF_VARIANT)
         doc.metadata.title = job.title
         doc.metadata.authors = [job.author]
-        urls = [p.qr_text or verify_url(p.code, job.base_url) for p in pages]
-        return doc.write_pdf(pdf_variant=PDF_VARIANT, finisher=qr_finisher(urls))
+        return doc.write_pdf(pdf_variant=PDF_VARIANT, finisher=finisher)
+
+
+def render_local(pages: Sequence[Page], job: Job) -> bytes:
+    """One PDF with one certificate per page (A4 landscape, PDF/A-3b), in this process."""
+    urls = [p.qr_text or verify_url(p.code, job.base_url) for p in pages]
+    return write_document(page_html(pages, job.base_url), job, finisher=qr_finisher(urls))
 
 
 def job_for(pages: Sequence[Page]) -> Job:

@@ -193,3 +193,15 @@ def add_adjustment(*, session: Session, member_id: int, minutes: int, reason: st
         session=session, user_id=member_id, source="adjustment", seconds=minutes * 60, local_date=local_date,
         recorded_by_id=recorded_by_id, reason=reason,
     )
+
+
+def approved_reports(*, session: Session, user_id: int, year: int) -> list[SelfReport]:
+    """The member's approved self-reports studied in `year`, oldest first (the 学习档案)."""
+    return list(
+        session.exec(
+            select(SelfReport)
+            .where(SelfReport.user_id == user_id, SelfReport.status == "approved",
+                   SelfReport.study_date >= date(year, 1, 1), SelfReport.study_date <= date(year, 12, 31))
+            .order_by(SelfReport.study_date, SelfReport.id)
+        )
+    )

@@ -168,3 +168,33 @@ def sessions_attended_on(*, session: Session, user_ids, held_on: date,
     if exclude_id is not None:
         stmt = stmt.where(OfflineSession.id != exclude_id)
     return [(s, uid) for s, uid in session.exec(stmt)]
+
+
+# ---------------------------------------------------------------- one member's year (学习档案)
+
+
+@dataclass(frozen=True)
+class Attended:
+    record: OfflineSession
+    credited_seconds: int  # what the ledger holds for this member and session (corrections included)
+
+
+def attended_sessions(*, session: Session, user_id: int, year: int) -> list[Attended]:
+    """The credited (approved, not voided) sessions of `year` the member attends, oldest first,
+    each with the member's ledger seconds for it. The caller decides who may ask."""
+    credited = (
+        select(LedgerEntry.offline_session_id, sa.func.sum(LedgerEntry.seconds).label("seconds"))
+        .where(LedgerEntry.user_id == user_id, LedgerEntry.offline_session_id.is_not(None))
+        .group_by(LedgerEntry.offline_session_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(OfflineSession, sa.func.coalesce(credited.c.seconds, 0))
+        .join(OfflineAttendance, OfflineAttendance.session_id == OfflineSession.id)
+        .outerjoin(credited, credited.c.offline_session_id == OfflineSession.id)
+        .where(OfflineAttendance.user_id == user_id, OfflineSession.voided_at.is_(None),
+               OfflineSession.status == "approved",
+               OfflineSession.held_on >= date(year, 1, 1), OfflineSession.held_on <= date(year, 12, 31))
+        .order_by(OfflineSession.held_on, OfflineSession.start_time, OfflineSession.id)
+    )
+    return [Attended(r, int(n)) for r, n in rows]

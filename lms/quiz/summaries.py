@@ -121,3 +121,17 @@ def exam_summary(*, session: Session, user_id: int, course: Course, now: datetim
         missing_lessons=len(required) - len(done),
         now=now,
     )
+
+
+def best_exam_scores(*, session: Session, user_id: int, course_ids) -> dict[int, int]:
+    """course id → the member's best submitted exam score (courses with no submitted exam are absent)."""
+    course_ids = list(course_ids)
+    if not course_ids:
+        return {}
+    rows = session.exec(
+        select(Attempt.course_id, sa.func.max(Attempt.score))
+        .where(Attempt.user_id == user_id, Attempt.kind == "exam", Attempt.submitted_at.is_not(None),
+               Attempt.course_id.in_(course_ids))
+        .group_by(Attempt.course_id)
+    )
+    return {cid: int(score) for cid, score in rows if score is not None}

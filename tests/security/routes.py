@@ -243,6 +243,15 @@ ROUTES: dict[str, Route] = {
     "notes.withdraw": Route("POST", note_item, post=JSON_ANY_USER, json=True),
     "notes.mine": Route("GET", get=EVERYONE),
     "notes.member": Route("GET", member, get=B1_RECORD),
+    # --- 学习档案 (lms/records)
+    "records.mine": Route("GET", get=EVERYONE),
+    "records.mine_pdf": Route("GET", get=EVERYONE,
+                              variants=(("range", lambda w: {"from": clock.today().year - 1, "to": clock.today().year},
+                                         EVERYONE),)),
+    "records.member_pdf": Route("GET", member, get=B1_RECORD),
+    "records.branch": Route("GET", branch1, get=B1_RECORD),
+    "records.branch_download": Route("GET", lambda w: {"org_id": w.b1, "fmt": "pdf"}, get=B1_RECORD,
+                                     variants=(("zip", lambda w: {"org_id": w.b1, "fmt": "zip"}, B1_RECORD),)),
 }
 
 
