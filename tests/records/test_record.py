@@ -8,6 +8,7 @@ import re
 import zipfile
 
 from tests.certificates.conftest import pdf_fonts
+from tests.pdf_checks import assert_pdf_quality
 from tests.records.conftest import pdf_text, zip_names
 
 
@@ -56,6 +57,7 @@ def test_a_members_record_lists_every_kind_of_study(client, login, tree, full, t
     fonts = pdf_fonts(resp.data, tmp_path)
     assert fonts and all(row[0].split("+")[1].startswith("Noto-Serif-CJK-SC-Subset") for row in fonts), fonts
     assert all(row[-5:-3] == ["yes", "yes"] for row in fonts), fonts  # embedded, as subsets
+    assert_pdf_quality(resp.data)  # qpdf --check, the PDF/A-3b XMP (pikepdf), every font a subset
 
 
 def test_the_year_range(client, login, tree, full, tmp_path):
@@ -113,6 +115,7 @@ def test_a_branch_as_one_pdf_or_a_zip(client, login, tree, full, tmp_path):
     resp = _get(client, f"/records/orgs/{tree['b1'].id}/download", fmt="pdf", **{"from": 2025, "to": 2026})
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     text = pdf_text(resp.data, tmp_path)
+    assert_pdf_quality(resp.data)
     for name in ("党员甲", "党员丙", "书记甲"):
         assert name in text
     assert "党员乙" not in text  # branch 2
