@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
-from flask_login import current_user, login_required
+from flask import flash, redirect, url_for
+from flask_login import login_required
 
 from lms import clock
-from lms.access import scope_for
 from lms.certificates import bp, reissue, services
 from lms.certificates.forms import ReissueForm
-from lms.certificates.views import _detail_page, _me
-from lms.db import get_session
+from lms.certificates.views import _admins_certificate, _detail_page, _me
 
 
 @bp.route("/certificates/<int:cert_id>/reissue", methods=["POST"])
 @login_required
 def reissue_cert(cert_id: int):
     """An admin issues a new certificate in place of a revoked one (new code, new serial)."""
-    if not current_user.is_admin:
-        abort(403)
-    session = get_session()
-    cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
+    session, cert = _admins_certificate(cert_id)
     form = ReissueForm()
     error = "页面已过期，请刷新后重试。"
     if form.validate_on_submit():

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
-from lms import clock, textcheck, units
+from lms import clock, exports, textcheck, units
 from lms.access import Scope
 from lms.audit import services as audit
 from lms.auth.models import User
@@ -294,25 +292,9 @@ def combined_pdf(certs: list[Certificate]) -> bytes:
     return pdf.render_pdf([page_for(c) for c in certs])
 
 
-def zip_entry(name: str, cert: Certificate) -> zipfile.ZipInfo:
-    """A ZIP member stamped with the certificate's issue time in the configured zone (LMS_TIMEZONE):
-    ZIP times carry no zone, and unzip tools show them as they are."""
-    local = cert.issued_at.astimezone(clock.zone())
-    info = zipfile.ZipInfo(name, date_time=local.timetuple()[:6])
-    info.compress_type = zipfile.ZIP_STORED
-    info.external_attr = 0o644 << 16
-    return info
-
-
 def zip_of(certs: list[Certificate]) -> bytes:
-    """A ZIP of the stored, individual PDFs (the very bytes each holder downloads)."""
-    buf = io.BytesIO()
-    seen: set[str] = set()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-        for cert in certs:
-            name = download_name(cert)
-            if name in seen:
-                name = f"{cert.id}-{name}"
-            seen.add(name)
-            zf.writestr(zip_entry(name, cert), cert.pdf)
-    return buf.getvalue()
+    """A ZIP of the stored, individual PDFs (the very bytes each holder downloads), each stamped
+    with its certificate's issue time in the configured zone (LMS_TIMEZONE)."""
+    return exports.zip_files(
+        (download_name(c), str(c.id), c.issued_at.astimezone(clock.zone()), c.pdf) for c in certs
+    )

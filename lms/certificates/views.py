@@ -27,6 +27,16 @@ def _me():
     return current_user._get_current_object()
 
 
+def _admins_certificate(cert_id: int):
+    """(session, the certificate) for an admin's action on it (revoke, clear a flag, re-issue):
+    403 for anyone else, 404 outside the admin's scope."""
+    if not current_user.is_admin:
+        abort(403)
+    session = get_session()
+    return session, services.get_certificate(session=session, scope=scope_for(session=session, user=_me()),
+                                             cert_id=cert_id)
+
+
 def _back(default: str) -> str:
     return safe_local_path(request.form.get("next")) or default
 
@@ -118,10 +128,7 @@ def download(cert_id: int):
 @bp.route("/certificates/<int:cert_id>/revoke", methods=["POST"])
 @login_required
 def revoke(cert_id: int):
-    if not current_user.is_admin:
-        abort(403)
-    session = get_session()
-    cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
+    session, cert = _admins_certificate(cert_id)
     form = RevokeForm()
     if form.validate_on_submit():
         try:
@@ -140,10 +147,7 @@ def revoke(cert_id: int):
 @login_required
 def clear_flag(cert_id: int):
     """An admin reviewed a flagged certificate and keeps it (revoking is the revoke form)."""
-    if not current_user.is_admin:
-        abort(403)
-    session = get_session()
-    cert = services.get_certificate(session=session, scope=scope_for(session=session, user=_me()), cert_id=cert_id)
+    session, cert = _admins_certificate(cert_id)
     form = ClearFlagForm()
     if form.validate_on_submit():
         try:

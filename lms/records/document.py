@@ -5,14 +5,12 @@ A branch is one PDF (each member from a new page) or a ZIP of one PDF per member
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from flask import current_app, render_template
 
-from lms import clock, textcheck, units
+from lms import clock, exports, textcheck, units
 from lms.certificates import fonts, render
 from lms.records.services import MemberRecord, code_text
 
@@ -42,14 +40,5 @@ def file_name(record: MemberRecord) -> str:
 
 def zip_of(records: Sequence[MemberRecord]) -> bytes:
     """One PDF per member; the entries' times are the local time it was produced."""
-    stamp = clock.local_now().timetuple()[:6]
-    buf = io.BytesIO()
-    seen: set[str] = set()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-        for record in records:
-            name = file_name(record)
-            if name in seen:
-                name = f"{record.member.id}-{name}"
-            seen.add(name)
-            zf.writestr(zipfile.ZipInfo(name, date_time=stamp), pdf_of([record]))
-    return buf.getvalue()
+    now = clock.local_now()
+    return exports.zip_files((file_name(r), str(r.member.id), now, pdf_of([r])) for r in records)
